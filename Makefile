@@ -1,0 +1,40 @@
+# Two commands matter: `make run` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+.PHONY: run test lint typecheck unit package bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m chalicelib.local.stack
+
+test: lint typecheck package unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+package: $(STAMP)
+	rm -rf out
+	$(VENV)/bin/chalice package --stage prod --merge-template infra/template.json out
+	$(VENV)/bin/cfn-lint out/sam.json
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""Leadtrail's HTTP API: routes only. Each reads its input, calls a service, returns the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from chalicelib import web
+from chalicelib.bootstrap import container
+from chalicelib.http import (
+    answers_errors,
+    client_ip,
+    gif_response,
+    header,
+    json_response,
+    raw_body,
+    thank_you_page,
+)
+from chalicelib.models import LeadQuery
+from chalicelib.observability import handler_segment, logger, metrics
+from chalicelib.services.forms import FormRequest
+from chalicelib.settings import settings
+
+app = Chalice(app_name="leadtrail")
+app.log.setLevel("INFO")
+
+
+@app.middleware("http")
+def observe(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Correlation id on every log line, a trace segment per route, metrics flushed per request."""
+    request_id = (event.context or {}).get("requestId")
+    logger.set_correlation_id(request_id)
+    route = (event.context or {}).get("resourcePath", event.path)
+    logger.append_keys(route=route, method=event.method)
+    try:
+        with handler_segment(route, route=route):
+            response = get_response(event)
+    finally:
+        metrics.flush_metrics()
+    if route == "/t.gif" and response.headers.get("Content-Type") != "image/gif":
+        # A pixel must never break a page or an e-mail, whatever went wrong behind it.
+        response = gif_response()
+    logger.info("answered", extra={"status": response.status_code})
+    return response
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None
+    return request
+
+
+# --- capture -------------------------------------------------------------------------------------
+
+
+@app.route("/snippet.js", methods=["GET"])
+def snippet() -> Response:
+    return Response(
+        body=web.snippet(),
+        headers={"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=300"},
+    )
+
+
+@app.route("/t.gif", methods=["GET"])
+def pixel() -> Response:
+    request = _request()
+    container().capture.pixel(request.query_params or {}, client_ip(request))
+    return gif_response()
+
+
+@app.route("/collect", methods=["POST"], content_types=["text/plain", "application/json"])
+@answers_errors
+def collect() -> Response:
+    request = _request()
+    origin = header(request, "origin")
+    result = container().capture.collect(raw_body(request), origin, client_ip(request))
+    cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    return json_response({"accepted": result.accepted, "rejected": result.rejected}, status=202, headers=cors)
+
+
+@app.route("/collect", methods=["OPTIONS"])
+@answers_errors
+def collect_preflight() -> Response:
+    """CORS preflight for ``fetch`` senders; the snippet itself uses sendBeacon and needs none."""
+    request = _request()
+    origin = header(request, "origin")
+    params: dict[str, str] = dict(request.query_params or {})
+    site_key = params.get("site", "")
+    container().tenancy.site_for_origin(site_key, origin)
+    return Response(body="", status_code=204, headers={
+        "Access-Control-Allow-Origin": origin or "",
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    })
+
+
+# --- leads ---------------------------------------------------------------------------------------
+
+
+@app.route(
+    "/forms/{site}", methods=["POST"], content_types=["application/json", "application/x-www-form-urlencoded"]
+)
+@answers_errors
+def submit_form(site: str) -> Response:
+    request = _request()
+    content_type = header(request, "content-type") or "application/json"
+    origin = header(request, "origin")
+    result = container().forms.submit(FormRequest(
+        site_key=site, body=raw_body(request), content_type=content_type, origin=origin,
+        referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
+        ip=client_ip(request),
+    ))
+    replay = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    if content_type.startswith("application/json"):
+        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+        return json_response({"lead_id": result.lead_id}, status=201, headers={**cors, **replay})
+    if result.redirect_to:
+        return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
+    return thank_you_page(result.site.language, origin)
+
+
+def _tenant() -> str:
+    return container().tenancy.tenant_for(header(_request(), "authorization"))
+
+
+@app.route("/leads/{lead_id}", methods=["GET"])
+@answers_errors
+def get_lead(lead_id: str) -> Response:
+    tenant_id = _tenant()
+    return json_response(container().leads.lead_with_timeline(tenant_id, lead_id))
+
+
+@app.route("/leads", methods=["GET"])
+@answers_errors
+def find_leads() -> Response:
+    tenant_id = _tenant()
+    query = LeadQuery.model_validate(dict(_request().query_params or {}))
+    return json_response(container().leads.find(tenant_id, query))
+
+
+@app.route("/health", methods=["GET"])
+def health() -> dict[str, Any]:
+    return {"status": "ok", "stage": settings().stage}
+
+
+# --- the demo website (local stack only) --------------------------------------------------------
+
+if settings().demo_site:
+
+    @app.route("/demo", methods=["GET"])
+    def demo_home() -> Response:
+        return web.demo_page("index")
+
+    @app.route("/demo/{page}", methods=["GET"])
+    def demo_page(page: str) -> Response:
+        return web.demo_page(page)

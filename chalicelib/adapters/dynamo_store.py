@@ -1,0 +1,410 @@
+"""The journey table in DynamoDB: one table, every key prefixed by its tenant.
+
+Access patterns (table keys ``pk``/``sk``; index ``gsi1`` on ``gsi1pk``/``gsi1sk``; TTL ``expires_at``):
+
+| pattern                          | where  | key                                                          |
+|----------------------------------|--------|--------------------------------------------------------------|
+| site by site key                 | table  | ``SITE#{site}`` / ``SITE``                                   |
+| tenant                           | table  | ``TENANT#{t}`` / ``TENANT``                                  |
+| tenant by admin key (hashed)     | table  | ``ADMINKEY#{sha256}`` / ``ADMINKEY``                         |
+| record a page view               | table  | ``T#{t}#V#{vid}`` / ``PV#{at}#{event}`` (put, no read)       |
+| a visitor's page views           | table  | query ``T#{t}#V#{vid}``, sk begins ``PV#``                   |
+| visitor → lead link              | table  | ``T#{t}#V#{vid}`` / ``LEAD#{lead}``                          |
+| lead                             | table  | ``T#{t}#L#{lead}`` / ``LEAD``                                |
+| a lead's timeline events         | table  | query ``T#{t}#L#{lead}``, sk begins ``EV#``                  |
+| leads in a stage since a time    | gsi1   | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``      |
+| request receipt (idempotency)    | table  | ``T#{t}#RCPT#{hash}`` / ``RCPT`` (TTL 24 h)                  |
+| spam                             | table  | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)           |
+| rejected input                   | table  | ``[T#{t}#]REJECTED#{day}`` / ``{at}#{id}`` (TTL 14 days)     |
+
+Only this module builds keys, and only here does ``ConditionalCheckFailedException`` become a domain
+signal (``ConcurrentUpdate``, ``DuplicateRequest``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib.domain.attribution import Touch
+from chalicelib.domain.capture import PageView, RejectedInput, Site
+from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
+from chalicelib.errors import ConcurrentUpdate, DuplicateRequest, InvalidInput
+from chalicelib.services.ports import JourneyStore, LeadPage, Receipt, Spam, Tenant
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+REJECTED_TTL = timedelta(days=14)
+SPAM_TTL = timedelta(days=30)
+MAX_REJECTED_BODY = 2048
+MAX_PAGEVIEWS_PER_VISITOR = 2000
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_item(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in data.items() if value is not None and value != {}}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Numbers come back from DynamoDB as Decimal; the domain wants int."""
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    if type(value).__name__ == "Decimal":
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+def _expiry(at: str, ttl: timedelta) -> int:
+    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return int((moment + ttl).timestamp())
+
+
+class DynamoJourneyStore(JourneyStore):
+    def __init__(self, table_name: str, client: DynamoDBClient):
+        self.table_name = table_name
+        self.client = client
+
+    # --- tenants and sites -------------------------------------------------------------------
+
+    def save_tenant(self, tenant: Tenant, sites: Sequence[Site], admin_key_hashes: Sequence[str]) -> None:
+        items: list[dict[str, Any]] = [
+            {"pk": f"TENANT#{tenant.tenant_id}", "sk": "TENANT", "kind": "tenant", "tenant_id": tenant.tenant_id,
+             "name": tenant.name, "language": tenant.language},
+        ]
+        items += [
+            {"pk": f"SITE#{site.site_key}", "sk": "SITE", "kind": "site", "tenant_id": site.tenant_id,
+             "site_key": site.site_key, "allowed_origins": list(site.allowed_origins), "language": site.language}
+            for site in sites
+        ]
+        items += [
+            {"pk": f"ADMINKEY#{key_hash}", "sk": "ADMINKEY", "kind": "admin_key", "tenant_id": tenant.tenant_id}
+            for key_hash in admin_key_hashes
+        ]
+        self._batch_put(items)
+
+    def site(self, site_key: str) -> Site | None:
+        item = self._get(f"SITE#{site_key}", "SITE")
+        if item is None:
+            return None
+        return Site(
+            site_key=item["site_key"],
+            tenant_id=item["tenant_id"],
+            allowed_origins=tuple(item.get("allowed_origins", [])),
+            language=item.get("language", "en"),
+        )
+
+    def tenant(self, tenant_id: str) -> Tenant | None:
+        item = self._get(f"TENANT#{tenant_id}", "TENANT")
+        if item is None:
+            return None
+        return Tenant(tenant_id=item["tenant_id"], name=item["name"], language=item.get("language", "en"))
+
+    def tenant_for_admin_key(self, key_hash: str) -> str | None:
+        item = self._get(f"ADMINKEY#{key_hash}", "ADMINKEY")
+        return None if item is None else str(item["tenant_id"])
+
+    # --- capture -------------------------------------------------------------------------------
+
+    def record_pageviews(self, views: Sequence[PageView], rejected: Sequence[RejectedInput] = ()) -> None:
+        items = [self._pageview_item(view) for view in views] + [self._rejected_item(r) for r in rejected]
+        if len(items) == 1:
+            self.client.put_item(TableName=self.table_name, Item=_to_item(items[0]))
+        elif items:
+            self._batch_put(items)
+
+    def record_rejected(self, rejected: RejectedInput) -> None:
+        self.client.put_item(TableName=self.table_name, Item=_to_item(self._rejected_item(rejected)))
+
+    def record_spam(self, spam: Spam) -> None:
+        item = {
+            "pk": f"T#{spam.tenant_id}#SPAM#{spam.at[:10]}",
+            "sk": f"{spam.at}#{secrets.token_hex(6)}",
+            "kind": "spam",
+            "site_key": spam.site_key,
+            "at": spam.at,
+            "fields": json.dumps(spam.fields, default=str)[:MAX_REJECTED_BODY],
+            "expires_at": _expiry(spam.at, SPAM_TTL),
+        }
+        self.client.put_item(TableName=self.table_name, Item=_to_item(item))
+
+    @staticmethod
+    def _pageview_item(view: PageView) -> dict[str, Any]:
+        # Short attribute names: a page view is the hot path and should stay well under 1 KB.
+        touch = view.touch
+        return {
+            "pk": f"T#{view.tenant_id}#V#{view.visitor_id}",
+            "sk": f"PV#{view.at}#{view.event_id}",
+            "kind": "pv",
+            "ty": view.type,
+            "u": view.url,
+            "r": view.referrer,
+            "ti": view.title,
+            "ip": view.ip,
+            "ch": touch.channel if touch else None,
+            "so": touch.source if touch else None,
+            "me": touch.medium if touch else None,
+            "ca": touch.campaign if touch else None,
+        }
+
+    @staticmethod
+    def _rejected_item(rejected: RejectedInput) -> dict[str, Any]:
+        prefix = f"T#{rejected.tenant_id}#" if rejected.tenant_id else ""
+        return {
+            "pk": f"{prefix}REJECTED#{rejected.at[:10]}",
+            "sk": f"{rejected.at}#{secrets.token_hex(6)}",
+            "kind": "rejected",
+            "reason": rejected.reason,
+            "source": rejected.source,
+            "field": rejected.field,
+            "at": rejected.at,
+            "body": rejected.body[:MAX_REJECTED_BODY],
+            "expires_at": _expiry(rejected.at, REJECTED_TTL),
+        }
+
+    def visitor_pageviews(self, tenant_id: str, visitor_id: str) -> list[PageView]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :pv)",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant_id}#V#{visitor_id}"}, ":pv": {"S": "PV#"}},
+            max_items=MAX_PAGEVIEWS_PER_VISITOR,
+        )
+        views = []
+        for item in items:
+            _, at, event_id = item["sk"].split("#", 2)
+            touch = Touch(item["ch"], item.get("so"), item.get("me"), item.get("ca")) if "ch" in item else None
+            views.append(
+                PageView(
+                    tenant_id=tenant_id,
+                    visitor_id=visitor_id,
+                    event_id=event_id,
+                    at=at,
+                    url=item["u"],
+                    type=item.get("ty", "pageview"),
+                    referrer=item.get("r"),
+                    title=item.get("ti"),
+                    touch=touch,
+                    ip=item.get("ip"),
+                )
+            )
+        return views
+
+    # --- leads ---------------------------------------------------------------------------------
+
+    def lead(self, tenant_id: str, lead_id: str) -> Lead | None:
+        item = self._get(f"T#{tenant_id}#L#{lead_id}", "LEAD", consistent=True)
+        return None if item is None else _lead_from(item)
+
+    def save_submission(self, outcome: SubmissionOutcome, expected_version: int | None, receipt: Receipt) -> None:
+        lead = outcome.lead
+        lead_pk = f"T#{lead.tenant_id}#L#{lead.lead_id}"
+        receipt_pk = f"T#{receipt.tenant_id}#RCPT#{receipt.key_hash}"
+        transact: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _to_item({
+                        "pk": receipt_pk, "sk": "RCPT", "kind": "receipt", "payload_hash": receipt.payload_hash,
+                        "response": json.dumps(receipt.response), "expires_at": receipt.expires_at,
+                    }),
+                    # An expired receipt may linger until DynamoDB's TTL sweep removes it.
+                    "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                    "ExpressionAttributeValues": {":now": {"N": str(receipt.issued_at)}},
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._lead_put(lead, lead_pk, expected_version),
+        ]
+        for event in outcome.events:
+            transact.append({"Put": {"TableName": self.table_name, "Item": _to_item(self._event_item(lead_pk, event))}})
+        if outcome.visitor_id:
+            transact.append({
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _to_item({
+                        "pk": f"T#{lead.tenant_id}#V#{outcome.visitor_id}", "sk": f"LEAD#{lead.lead_id}",
+                        "kind": "visitor_link", "lead_id": lead.lead_id, "at": lead.updated_at,
+                    }),
+                }
+            })
+        try:
+            self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [reason.get("Code") for reason in reasons]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                old = _from_item(dict(reasons[0].get("Item") or {})) or self._get(receipt_pk, "RCPT", consistent=True) or {}
+                raise DuplicateRequest(
+                    {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
+                ) from error
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise ConcurrentUpdate(lead.lead_id) from error
+            if "TransactionConflict" in codes:
+                raise ConcurrentUpdate(lead.lead_id) from error
+            raise
+
+    def _lead_put(self, lead: Lead, lead_pk: str, expected_version: int | None) -> dict[str, Any]:
+        item = {
+            "pk": lead_pk,
+            "sk": "LEAD",
+            "kind": "lead",
+            "gsi1pk": f"T#{lead.tenant_id}#STAGE#{lead.stage}",
+            "gsi1sk": f"{lead.stage_entered_at}#{lead.lead_id}",
+            "tenant_id": lead.tenant_id,
+            "lead_id": lead.lead_id,
+            "email": lead.email,
+            "stage": lead.stage,
+            "stage_entered_at": lead.stage_entered_at,
+            "lead_type": lead.lead_type,
+            "first_touch": {k: v for k, v in lead.first_touch.as_dict().items() if v is not None},
+            "last_touch": {k: v for k, v in lead.last_touch.as_dict().items() if v is not None},
+            "created_at": lead.created_at,
+            "updated_at": lead.updated_at,
+            "name": lead.name,
+            "phone": lead.phone,
+            "company": lead.company,
+            "referred_by": lead.referred_by,
+            "fields": dict(lead.fields),
+            "consent": {purpose: {k: v for k, v in entry.items() if v is not None}
+                        for purpose, entry in lead.consent.items()},
+            "visitors": list(lead.visitors),
+            "submissions": lead.submissions,
+            "version": (expected_version or 0) + 1,
+        }
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": _to_item(item)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :version"
+            put["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
+        return {"Put": put}
+
+    @staticmethod
+    def _event_item(lead_pk: str, event: TimelineEvent) -> dict[str, Any]:
+        return {
+            "pk": lead_pk,
+            "sk": f"EV#{event.at}#{event.seq:02d}#{event.event_id}",
+            "kind": "event",
+            "type": event.type,
+            "at": event.at,
+            "details": {key: value for key, value in event.details.items() if value is not None},
+        }
+
+    def lead_events(self, tenant_id: str, lead_id: str) -> list[TimelineEvent]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :ev)",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant_id}#L#{lead_id}"}, ":ev": {"S": "EV#"}},
+        )
+        return [
+            TimelineEvent(
+                event_id=item["sk"].rsplit("#", 1)[1], type=item["type"], at=item["at"],
+                details=_plain(item.get("details", {})),
+            )
+            for item in items
+        ]
+
+    def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        partition = f"T#{tenant_id}#STAGE#{stage}"
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk >= :since",
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":since": {"S": since}},
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = _decode_cursor(cursor, partition)
+        answer = self.client.query(**request)
+        leads = [_lead_from(_from_item(dict(item))) for item in answer.get("Items", [])]
+        last = answer.get("LastEvaluatedKey")
+        return LeadPage(leads=leads, next_cursor=_encode_cursor(last) if last else None)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _get(self, pk: str, sk: str, consistent: bool = False) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=consistent
+        )
+        item = answer.get("Item")
+        return None if item is None else _from_item(item)
+
+    def _query(self, max_items: int = 10_000, **request: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self.client.query(TableName=self.table_name, **request)
+            items.extend(_from_item(item) for item in answer.get("Items", []))
+            last = answer.get("LastEvaluatedKey")
+            if not last or len(items) >= max_items:
+                return items[:max_items]
+            request["ExclusiveStartKey"] = last
+
+    def _batch_put(self, items: list[dict[str, Any]]) -> None:
+        for start in range(0, len(items), 25):
+            pending: list[Any] = [{"PutRequest": {"Item": _to_item(item)}} for item in items[start:start + 25]]
+            attempt = 0
+            while pending:
+                answer = self.client.batch_write_item(RequestItems={self.table_name: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self.table_name, [])
+                if pending:
+                    # Throttled items are retried with back-off; accepted data is never dropped quietly.
+                    attempt += 1
+                    if attempt > 6:
+                        raise RuntimeError(f"{len(pending)} items stayed unprocessed after {attempt} attempts")
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+
+
+def _lead_from(item: dict[str, Any]) -> Lead:
+    item = _plain(item)
+    return Lead(
+        tenant_id=item["tenant_id"],
+        lead_id=item["lead_id"],
+        email=item["email"],
+        stage=item["stage"],
+        stage_entered_at=item["stage_entered_at"],
+        lead_type=item["lead_type"],
+        first_touch=Touch.from_dict(item.get("first_touch")),
+        last_touch=Touch.from_dict(item.get("last_touch")),
+        created_at=item["created_at"],
+        updated_at=item["updated_at"],
+        name=item.get("name"),
+        phone=item.get("phone"),
+        company=item.get("company"),
+        referred_by=item.get("referred_by"),
+        fields=item.get("fields", {}),
+        consent=item.get("consent", {}),
+        visitors=tuple(item.get("visitors", [])),
+        submissions=item.get("submissions", 0),
+        version=item.get("version", 0),
+    )
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str, partition: str) -> dict[str, Any]:
+    """A cursor only continues the query it came from: another tenant's or stage's cursor is refused."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if key["gsi1pk"]["S"] != partition:
+            raise ValueError("cursor belongs to another query")
+        if set(key) != {"gsi1pk", "gsi1sk", "pk", "sk"}:
+            raise ValueError("unexpected cursor keys")
+        return dict(key)
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise InvalidInput("cursor is not one this query handed out", field="cursor") from error

@@ -1,0 +1,104 @@
+"""HTTP plumbing shared by the routes: error mapping (the one place), responses, request facts."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Request, Response
+from pydantic import ValidationError
+
+from chalicelib import errors
+from chalicelib.models import invalid
+from chalicelib.observability import logger
+
+STATUS = {
+    errors.MalformedInput: 400,
+    errors.InvalidInput: 422,
+    errors.Unauthorized: 401,
+    errors.UnknownSite: 403,
+    errors.ForeignOrigin: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
+    errors.IdempotencyKeyReused: 422,
+}
+
+# The smallest transparent 1x1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def error_response(error: errors.LeadtrailError, headers: dict[str, str] | None = None) -> Response:
+    status = STATUS.get(type(error), 400)
+    body = {"error": error.code, "message": error.message, "field": error.field, "fields": error.details}
+    return Response(body=body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def answers_errors(view: F) -> F:
+    """Domain errors (and pydantic's, at the edge) become JSON answers that name the field."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except errors.LeadtrailError as error:
+            logger.info("request refused", extra={"error": error.code, "field": error.field})
+            return error_response(error)
+        except ValidationError as failure:
+            refused = invalid(failure)
+            logger.info("request refused", extra={"error": refused.code, "field": refused.field})
+            return error_response(refused)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def gif_response() -> Response:
+    return Response(body=PIXEL, status_code=200, headers={"Content-Type": "image/gif", "Cache-Control": NO_STORE})
+
+
+def html_response(text: str, status: int = 200) -> Response:
+    return Response(body=text, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def client_ip(request: Request) -> str | None:
+    identity = (request.context or {}).get("identity") or {}
+    return identity.get("sourceIp")
+
+
+def raw_body(request: Request) -> bytes:
+    body = request.raw_body or b""
+    return body.encode() if isinstance(body, str) else body
+
+
+def header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    return value if value else None
+
+
+THANKS = {
+    "da": ("Tak for din henvendelse", "Vi har modtaget din besked og vender tilbage hurtigst muligt."),
+    "en": ("Thank you", "We have received your message and will be in touch soon."),
+}
+
+
+def thank_you_page(language: str, back_to: str | None) -> Response:
+    """Shown after a plain HTML form when there is no allowed ``_next`` to go to."""
+    title, text = THANKS.get(language, THANKS["en"])
+    link = f'<p><a href="{html.escape(back_to, quote=True)}">&larr;</a></p>' if back_to else ""
+    page = (
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title></head>'
+        f'<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">'
+        f"<h1>{title}</h1><p>{text}</p>{link}</body></html>"
+    )
+    return html_response(page)

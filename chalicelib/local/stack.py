@@ -1,0 +1,89 @@
+"""``make run``: the whole product on this machine.
+
+An embedded AWS endpoint (moto server), the journey table built from ``infra/template.json``, the
+seeded demo tenants, and the API with its demo website, until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+TABLE_NAME = "leadtrail-local"
+
+
+def local_environment(api_port: int, aws_port: int) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{aws_port}",
+        "TABLE_NAME": TABLE_NAME,
+        "STAGE": "local",
+        "DEMO_SITE": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "PUBLIC_URL": f"http://{HOST}:{api_port}",
+    }
+
+
+def main() -> int:
+    api_port = int(os.environ.get("PORT", "8000"))
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    os.environ.update(local_environment(api_port, aws_port))
+
+    import boto3
+    from chalice.cli import create_local_server
+    from chalice.cli.factory import CLIFactory
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.adapters.dynamo_store import DynamoJourneyStore
+    from chalicelib.local.provision import create_tables
+    from chalicelib.local.seed import DEMO_ADMIN_KEY, OTHER_ADMIN_KEY, seed
+
+    aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+    aws.start()
+    client = boto3.client("dynamodb")
+    create_tables(client, {"JourneyTable": TABLE_NAME})
+    api_origin = f"http://{HOST}:{api_port}"
+    seed(DynamoJourneyStore(TABLE_NAME, client), api_origin)
+
+    factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
+    server = create_local_server(factory, HOST, api_port, "local")
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    print(
+        f"\nLeadtrail local stack\n"
+        f"  API            {api_origin}\n"
+        f"  demo website   {api_origin}/demo\n"
+        f"  AWS endpoint   http://{HOST}:{aws_port}  (table {TABLE_NAME})\n"
+        f"  admin keys     demo: {DEMO_ADMIN_KEY}   other: {OTHER_ADMIN_KEY}\n"
+        f"  try            curl -H 'Authorization: Bearer {DEMO_ADMIN_KEY}' '{api_origin}/leads?stage=consideration'\n"
+        f"Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    finally:
+        server.server.server_close()
+        aws.stop()
+        print("Local stack stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Form submissions: a visitor becomes a lead, stitched to its page views and attributed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from chalicelib.domain.attribution import Landing
+from chalicelib.domain.capture import Site, safe_redirect
+from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.leads import Submission, apply_submission, lead_id_for
+from chalicelib.domain.privacy import truncate_ip
+from chalicelib.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DuplicateRequest,
+    IdempotencyKeyReused,
+    InvalidInput,
+    MalformedInput,
+    PayloadTooLarge,
+)
+from chalicelib.models import MAX_FORM_BYTES, FormSubmission
+from chalicelib.observability import count, traced
+from chalicelib.services.ports import JourneyStore, Receipt, Spam
+from chalicelib.services.tenancy import Tenancy
+
+RECEIPT_TTL = timedelta(hours=24)
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    site_key: str
+    body: bytes
+    content_type: str
+    origin: str | None = None
+    referer: str | None = None
+    idempotency_key: str | None = None
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class FormResult:
+    lead_id: str
+    site: Site
+    redirect_to: str | None = None
+    replayed: bool = False
+    spam: bool = False
+
+
+def read_fields(body: bytes, content_type: str) -> dict[str, Any]:
+    """The submitted fields, from JSON or ``application/x-www-form-urlencoded``."""
+    if len(body) > MAX_FORM_BYTES:
+        raise PayloadTooLarge(f"the body may be at most {MAX_FORM_BYTES} bytes", field="body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedInput("the body is not UTF-8", field="body") from None
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=100)
+        except ValueError:
+            raise MalformedInput("the form body cannot be read", field="body") from None
+        fields: dict[str, Any] = {}
+        for name, value in pairs:
+            fields.setdefault(name, value)  # a repeated field keeps its first value, as PHP does not
+        return fields
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise MalformedInput("the body is not JSON", field="body") from None
+    if not isinstance(data, dict):
+        raise MalformedInput("the body must be a JSON object", field="body")
+    return data
+
+
+def _fingerprint(fields: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise InvalidInput("Idempotency-Key must be 1-255 printable characters", field="Idempotency-Key")
+    return key
+
+
+class Forms:
+    def __init__(self, store: JourneyStore, tenancy: Tenancy, clock: Clock, new_id: Callable[[], str] | None = None):
+        self.store = store
+        self.tenancy = tenancy
+        self.clock = clock
+        self.new_id = new_id or (lambda: secrets.token_hex(8))
+
+    @traced
+    def submit(self, request: FormRequest) -> FormResult:
+        """Turn a form submission into a lead (or a new event on the person's lead), exactly once."""
+        key = _check_idempotency_key(request.idempotency_key)
+        site = self.tenancy.site_for_origin(request.site_key, request.origin)
+        fields = read_fields(request.body, request.content_type)
+        redirect_to = safe_redirect(
+            fields.get("_next") if isinstance(fields.get("_next"), str) else None, request.origin, site
+        )
+
+        if fields.get("_gotcha"):
+            # A bot filled the hidden field: answer like a success, keep it as spam, make no lead.
+            self.store.record_spam(Spam(tenant_id=site.tenant_id, at=iso(self.clock()), site_key=site.site_key,
+                                        fields=fields))
+            count("Spam")
+            return FormResult(lead_id="ld_" + secrets.token_hex(12)[:24], site=site, redirect_to=redirect_to,
+                              spam=True)
+
+        form = FormSubmission.from_fields(fields)
+        submission = Submission(
+            email=str(form.email), form=form.form, name=form.name, phone=form.phone, company=form.company,
+            message=form.message, visitor_id=form.et_vid, referred_by=form.referred_by, consent=form.consent,
+            fields=form.fields, page_url=form.page_url or request.referer, ip=truncate_ip(request.ip),
+        )
+        payload_hash = _fingerprint({"site": site.site_key, **fields})
+        key_hash = hashlib.sha256(f"{site.site_key}\n{key or payload_hash}".encode()).hexdigest()
+        lead_id = lead_id_for(site.tenant_id, submission.email)
+
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock()
+            existing = self.store.lead(site.tenant_id, lead_id)
+            views = self.store.visitor_pageviews(site.tenant_id, submission.visitor_id) if submission.visitor_id else []
+            landings = [view.landing() for view in views]
+            if submission.page_url:
+                landings.append(Landing(url=submission.page_url))
+            outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
+            receipt = Receipt(
+                tenant_id=site.tenant_id, key_hash=key_hash, payload_hash=payload_hash,
+                response={"lead_id": lead_id}, issued_at=int(now.timestamp()),
+                expires_at=int((now + RECEIPT_TTL).timestamp()),
+            )
+            try:
+                self.store.save_submission(outcome, existing.version if existing else None, receipt)
+            except DuplicateRequest as duplicate:
+                if duplicate.response.get("payload_hash") != payload_hash:
+                    raise IdempotencyKeyReused(
+                        "this Idempotency-Key was used for a different submission", field="Idempotency-Key"
+                    ) from None
+                return FormResult(lead_id=str(duplicate.response["lead_id"]), site=site, redirect_to=redirect_to,
+                                  replayed=True)
+            except ConcurrentUpdate:
+                continue
+            count("FormSubmissions")
+            count("LeadsCreated", 1 if outcome.created else 0)
+            count("StageChanges", sum(1 for event in outcome.events if event.type == "stage_change"))
+            return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to)
+        raise Conflict("the lead kept changing while this submission was saved; try again", field="email")
