@@ -8,6 +8,7 @@ that never trace never pay for it.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 SERVICE = "leadtrail"
 NAMESPACE = "Leadtrail"
+
+# A request that counted nothing (a health check) is normal, not worth a warning per request.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

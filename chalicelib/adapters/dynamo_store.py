@@ -248,7 +248,8 @@ class DynamoJourneyStore(JourneyStore):
             reasons = error.response.get("CancellationReasons", [])
             codes = [reason.get("Code") for reason in reasons]
             if codes and codes[0] == "ConditionalCheckFailed":
-                old = _from_item(dict(reasons[0].get("Item") or {})) or self._get(receipt_pk, "RCPT", consistent=True) or {}
+                old = _from_item(dict(reasons[0].get("Item") or {}))
+                old = old or self._get(receipt_pk, "RCPT", consistent=True) or {}
                 raise DuplicateRequest(
                     {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
                 ) from error

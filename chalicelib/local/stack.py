@@ -6,6 +6,7 @@ seeded demo tenants, and the API with its demo website, until Ctrl-C.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -48,6 +49,7 @@ def main() -> int:
     from chalicelib.local.provision import create_tables
     from chalicelib.local.seed import DEMO_ADMIN_KEY, OTHER_ADMIN_KEY, seed
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     aws.start()
     client = boto3.client("dynamodb")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.conftest import DEMO_ORIGIN, OTHER_ORIGIN, Api, json_body
-
 from chalicelib.http import PIXEL
+from tests.conftest import DEMO_ORIGIN, OTHER_ORIGIN, Api, json_body
 
 
 def _vid() -> str:

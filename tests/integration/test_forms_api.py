@@ -7,9 +7,9 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-from tests.conftest import DEMO_KEY, DEMO_ORIGIN, OTHER_KEY, OTHER_ORIGIN, Api, json_body
 
 from chalicelib.domain.leads import lead_id_for
+from tests.conftest import DEMO_KEY, DEMO_ORIGIN, OTHER_KEY, OTHER_ORIGIN, Api, json_body
 
 
 def _email() -> str:

@@ -1,0 +1,83 @@
+"""Ops: metrics in EMF, correlated logs, and the deploy template's promises."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from chalicelib.local.provision import template
+from tests.conftest import DEMO_ORIGIN, Api, load_event
+
+
+def _emf(output: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
+    return lines
+
+
+def _metric_values(output: str, name: str, **dimensions: str) -> float:
+    total = 0.0
+    for line in _emf(output):
+        if name in line and all(line.get(key) == value for key, value in dimensions.items()):
+            values = line[name]
+            total += sum(values) if isinstance(values, list) else values
+    return total
+
+
+def test_page_views_rejections_leads_and_spam_are_counted(api: Api, capsys: pytest.CaptureFixture[str]):
+    body = {"site": "demo", "vid": "vMetrics0000001", "events": [
+        {"type": "pageview", "url": "https://www.nordlys-solar.dk/"},
+        {"type": "pageview", "url": "ftp://nope"},
+    ]}
+    headers = {"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}
+    api.client.http.post("/collect", headers=headers, body=json.dumps(body))
+    api.client.http.post("/collect", headers=headers, body="not json")
+    form_headers = {"Content-Type": "application/json", "Origin": DEMO_ORIGIN}
+    api.client.http.post("/forms/demo", headers=form_headers, body=json.dumps({"email": "metric@firma.dk"}))
+    api.client.http.post("/forms/demo", headers=form_headers,
+                         body=json.dumps({"email": "bot@spam.example", "_gotcha": "x"}))
+
+    output = capsys.readouterr().out
+    assert _metric_values(output, "PageViews") == 1
+    assert _metric_values(output, "RejectedInput", reason="invalid_event") == 1
+    assert _metric_values(output, "RejectedInput", reason="malformed_json") == 1
+    assert _metric_values(output, "LeadsCreated") == 1
+    assert _metric_values(output, "Spam") == 1
+    assert all(line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Leadtrail" for line in _emf(output))
+
+
+def test_every_log_line_of_a_request_carries_its_correlation_id(api: Api):
+    from app import app
+    from chalicelib.observability import logger
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)
+    try:
+        app(load_event("health"), None)
+    finally:
+        logger._logger.removeHandler(handler)
+    logs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert logs, "the request wrote no structured log line"
+    assert {line.get("correlation_id") for line in logs} == {"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}
+
+
+def test_the_journey_table_is_on_demand_recoverable_and_expires_old_items():
+    table = template()["Resources"]["JourneyTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["gsi1"]
+
+
+def test_the_api_role_is_least_privilege():
+    statements = template()["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    actions = [action for statement in statements for action in statement["Action"]]
+    assert not [action for action in actions if action.endswith(":*") or action == "*"]
+    table_statement = next(statement for statement in statements if statement["Sid"] == "JourneyTable")
+    assert table_statement["Resource"][0] == {"Fn::GetAtt": ["JourneyTable", "Arn"]}
+    assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions
