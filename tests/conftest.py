@@ -103,7 +103,8 @@ def any_store(request: pytest.FixtureRequest) -> JourneyStore:
     """The contract: the in-memory fake and the real store behave the same."""
     if request.param == "memory":
         return InMemoryJourneyStore()
-    return request.getfixturevalue("dynamo_store")  # type: ignore[no-any-return]
+    store: JourneyStore = request.getfixturevalue("dynamo_store")
+    return store
 
 
 @dataclass

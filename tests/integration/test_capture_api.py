@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from chalicelib.http import PIXEL
 from tests.conftest import DEMO_ORIGIN, OTHER_ORIGIN, Api, json_body
@@ -13,7 +14,7 @@ def _vid() -> str:
     return "v" + uuid.uuid4().hex[:20]
 
 
-def _collect(api: Api, body: object, origin: str | None = DEMO_ORIGIN, content_type: str = "text/plain") -> object:
+def _collect(api: Api, body: object, origin: str | None = DEMO_ORIGIN, content_type: str = "text/plain") -> Any:
     headers = {"Content-Type": content_type}
     if origin:
         headers["Origin"] = origin

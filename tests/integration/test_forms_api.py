@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import pytest
@@ -20,7 +21,7 @@ def _vid() -> str:
     return "v" + uuid.uuid4().hex[:20]
 
 
-def _submit_json(api: Api, fields: dict[str, object], headers: dict[str, str] | None = None, site: str = "demo"):
+def _submit_json(api: Api, fields: Mapping[str, object], headers: dict[str, str] | None = None, site: str = "demo"):
     return api.client.http.post(
         f"/forms/{site}",
         headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN, **(headers or {})},
