@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice, Response
-from chalice.app import Request
+from chalice import Chalice, Rate, Response
+from chalice.app import CloudWatchEvent, Request
 
 from chalicelib import web
+from chalicelib.api_handovers import handovers_api
 from chalicelib.bootstrap import container
 from chalicelib.http import (
     answers_errors,
@@ -26,6 +27,7 @@ from chalicelib.settings import settings
 
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
+app.register_blueprint(handovers_api)
 
 
 @app.middleware("http")
@@ -141,6 +143,30 @@ def find_leads() -> Response:
     tenant_id = _tenant()
     query = LeadQuery.model_validate(dict(_request().query_params or {}))
     return json_response(container().leads.find(tenant_id, query))
+
+
+# --- hand-over timers ---------------------------------------------------------------------------
+
+
+@app.lambda_function(name="handover_deadline")
+def handover_deadline(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Invoked by the state machine at each due time; answers the next due time (or none: the loop ends)."""
+    logger.append_keys(handover_id=event.get("handover_id"))
+    try:
+        next_due = container().handovers.fire_due(str(event["tenant_id"]), str(event["handover_id"]))
+    finally:
+        metrics.flush_metrics()
+    return {"tenant_id": event["tenant_id"], "handover_id": event["handover_id"], "due_at": next_due}
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="handover_sweep")
+def handover_sweep(event: CloudWatchEvent) -> dict[str, int]:
+    """Every few minutes: fire hand-overs whose timer was lost, so no lead waits unnoticed."""
+    try:
+        fired = container().handovers.sweep()
+    finally:
+        metrics.flush_metrics()
+    return {"fired": fired}
 
 
 @app.route("/health", methods=["GET"])

@@ -51,6 +51,16 @@ class Conflict(LeadtrailError):
     code = "conflict"
 
 
+class Forbidden(LeadtrailError):
+    code = "forbidden"
+
+
+class WrongState(LeadtrailError):
+    """The action does not fit what has happened already (contact before accept, accept after a gap)."""
+
+    code = "wrong_state"
+
+
 class IdempotencyKeyReused(LeadtrailError):
     code = "idempotency_key_reused"
 

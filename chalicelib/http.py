@@ -19,6 +19,8 @@ STATUS = {
     errors.MalformedInput: 400,
     errors.InvalidInput: 422,
     errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.WrongState: 409,
     errors.UnknownSite: 403,
     errors.ForeignOrigin: 403,
     errors.NotFound: 404,

@@ -63,6 +63,10 @@ def handler_segment(name: str, **annotations: str) -> Iterator[None]:
         yield
 
 
+def seconds(name: str, value: float) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=value)
+
+
 def count(name: str, value: int = 1, **dimensions: str) -> None:
     """Count something; a metric with its own dimensions (a reason) is emitted on its own."""
     if value <= 0:

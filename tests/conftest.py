@@ -31,6 +31,8 @@ from moto import mock_aws  # noqa: E402
 from chalicelib import bootstrap  # noqa: E402
 from chalicelib.adapters.dynamo_store import DynamoJourneyStore  # noqa: E402
 from chalicelib.adapters.memory_store import InMemoryJourneyStore  # noqa: E402
+from chalicelib.adapters.notify import MemoryMailer, MemoryWebhookTransport  # noqa: E402
+from chalicelib.adapters.timers import ManualTimers  # noqa: E402
 from chalicelib.domain.capture import Site  # noqa: E402
 from chalicelib.local.provision import create_tables  # noqa: E402
 from chalicelib.services.ports import JourneyStore, Tenant  # noqa: E402
@@ -113,6 +115,14 @@ class Api:
     store: DynamoJourneyStore
     clock: FrozenClock
     dynamodb: Any
+    wiring: bootstrap.Container
+    timers: ManualTimers
+    mailer: MemoryMailer
+    webhooks: MemoryWebhookTransport
+
+    def run_timers(self) -> int:
+        """Fire every hand-over timer due at the clock's time, as the state machine would."""
+        return self.timers.run_due(self.clock(), self.wiring.handovers.fire_due)
 
     def items(self, prefix: str = "") -> list[dict[str, Any]]:
         """Every item in the table whose pk starts with ``prefix`` (to prove what was, or was not, stored)."""
@@ -127,12 +137,17 @@ class Api:
 def api(dynamo_store: DynamoJourneyStore, clock: FrozenClock, dynamodb: Any) -> Iterator[Api]:
     """The HTTP API on moto, with the ``demo`` and ``other`` tenants seeded."""
     seed_tenants(dynamo_store)
-    settings = Settings(stage="test", table_name=dynamo_store.table_name, demo_site=True, site_cache_seconds=60)
-    bootstrap.use(bootstrap.Container(settings=settings, clock=clock, store_override=dynamo_store))
+    settings = Settings(stage="test", table_name=dynamo_store.table_name, demo_site=True, site_cache_seconds=0,
+                        link_secret="test-link-secret", public_url="https://api.leadtrail.test")
+    timers, mailer, webhooks = ManualTimers(), MemoryMailer(), MemoryWebhookTransport()
+    wiring = bootstrap.Container(settings=settings, clock=clock, store_override=dynamo_store, timers_override=timers,
+                                 mailer_override=mailer, transport_override=webhooks, sleep_override=lambda _: None)
+    bootstrap.use(wiring)
     from app import app
 
     with Client(app) as client:
-        yield Api(client=client, store=dynamo_store, clock=clock, dynamodb=dynamodb)
+        yield Api(client=client, store=dynamo_store, clock=clock, dynamodb=dynamodb, wiring=wiring, timers=timers,
+                  mailer=mailer, webhooks=webhooks)
     bootstrap.use(None)
 
 

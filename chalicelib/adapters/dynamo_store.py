@@ -16,6 +16,14 @@ Access patterns (table keys ``pk``/``sk``; index ``gsi1`` on ``gsi1pk``/``gsi1sk
 | request receipt (idempotency)    | table  | ``T#{t}#RCPT#{hash}`` / ``RCPT`` (TTL 24 h)                  |
 | spam                             | table  | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)           |
 | rejected input                   | table  | ``[T#{t}#]REJECTED#{day}`` / ``{at}#{id}`` (TTL 14 days)     |
+| journey definition               | table  | ``T#{t}`` / ``JOURNEY``                                      |
+| round-robin turn (atomic ADD)    | table  | ``T#{t}#TURN#{rotation}`` / ``TURN``                         |
+| hand-over (in the lead's part.)  | table  | ``T#{t}#L#{lead}`` / ``HO#{handover}``                       |
+| a lead's hand-overs              | table  | query ``T#{t}#L#{lead}``, sk begins ``HO#``                  |
+| hand-overs due (sweep)           | gsi1   | ``DUE#{0..3}`` / ``{next_due_at}#{t}#{handover}`` (sparse)   |
+| owner and user key (hashed)      | table  | ``T#{t}#OWNER#{owner}`` / ``OWNER``; ``USERKEY#{sha256}`` / ``USERKEY`` |
+| hand-over counters per day       | table  | ``T#{t}#STATS`` / ``{day}#ALL`` and ``{day}#O#{owner}``      |
+| webhook dead letters             | table  | ``T#{t}#DLQ`` / ``{at}#{id}``                                |
 
 Only this module builds keys, and only here does ``ConditionalCheckFailedException`` become a domain
 signal (``ConcurrentUpdate``, ``DuplicateRequest``).
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 import time
@@ -36,9 +45,19 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.domain.attribution import Touch
 from chalicelib.domain.capture import PageView, RejectedInput, Site
+from chalicelib.domain.handover import Change, Counter, HandoverState, LadderStep, lead_id_of
 from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
 from chalicelib.errors import ConcurrentUpdate, DuplicateRequest, InvalidInput
-from chalicelib.services.ports import JourneyStore, LeadPage, Receipt, Spam, Tenant
+from chalicelib.services.ports import (
+    DeadLetter,
+    JourneyStore,
+    LeadPage,
+    LeadUpdate,
+    Receipt,
+    Spam,
+    StoredJourney,
+    Tenant,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -47,6 +66,7 @@ REJECTED_TTL = timedelta(days=14)
 SPAM_TTL = timedelta(days=30)
 MAX_REJECTED_BODY = 2048
 MAX_PAGEVIEWS_PER_VISITOR = 2000
+DUE_SHARDS = 4
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -210,7 +230,13 @@ class DynamoJourneyStore(JourneyStore):
         item = self._get(f"T#{tenant_id}#L#{lead_id}", "LEAD", consistent=True)
         return None if item is None else _lead_from(item)
 
-    def save_submission(self, outcome: SubmissionOutcome, expected_version: int | None, receipt: Receipt) -> None:
+    def save_submission(
+        self,
+        outcome: SubmissionOutcome,
+        expected_version: int | None,
+        receipt: Receipt,
+        handovers: Sequence[Change] = (),
+    ) -> None:
         lead = outcome.lead
         lead_pk = f"T#{lead.tenant_id}#L#{lead.lead_id}"
         receipt_pk = f"T#{receipt.tenant_id}#RCPT#{receipt.key_hash}"
@@ -242,6 +268,12 @@ class DynamoJourneyStore(JourneyStore):
                     }),
                 }
             })
+        for change in handovers:
+            transact += self._handover_writes(change, None)
+        if handovers:
+            transact += self._counter_updates(
+                lead.tenant_id, handovers[0].state.start_day, [c for change in handovers for c in change.counters]
+            )
         try:
             self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
         except self.client.exceptions.TransactionCanceledException as error:
@@ -285,6 +317,7 @@ class DynamoJourneyStore(JourneyStore):
                         for purpose, entry in lead.consent.items()},
             "visitors": list(lead.visitors),
             "submissions": lead.submissions,
+            "handovers": dict(lead.handovers),
             "version": (expected_version or 0) + 1,
         }
         put: dict[str, Any] = {"TableName": self.table_name, "Item": _to_item(item)}
@@ -299,7 +332,7 @@ class DynamoJourneyStore(JourneyStore):
     def _event_item(lead_pk: str, event: TimelineEvent) -> dict[str, Any]:
         return {
             "pk": lead_pk,
-            "sk": f"EV#{event.at}#{event.seq:02d}#{event.event_id}",
+            "sk": f"EV#{event.at}#{event.seq:04d}#{event.event_id}",
             "kind": "event",
             "type": event.type,
             "at": event.at,
@@ -334,6 +367,197 @@ class DynamoJourneyStore(JourneyStore):
         leads = [_lead_from(_from_item(dict(item))) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")
         return LeadPage(leads=leads, next_cursor=_encode_cursor(last) if last else None)
+
+    # --- hand-overs ----------------------------------------------------------------------------
+
+    def journey(self, tenant_id: str) -> StoredJourney | None:
+        item = self._get(f"T#{tenant_id}", "JOURNEY", consistent=True)
+        if item is None:
+            return None
+        return StoredJourney(document=json.loads(item["document"]), updated_at=item["updated_at"],
+                             version=int(item["version"]))
+
+    def save_journey(self, tenant_id: str, document: dict[str, Any], at: str) -> StoredJourney:
+        answer = self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"T#{tenant_id}"}, "sk": {"S": "JOURNEY"}},
+            UpdateExpression="SET #doc = :doc, updated_at = :at, kind = :kind ADD version :one",
+            ExpressionAttributeNames={"#doc": "document"},
+            ExpressionAttributeValues={":doc": {"S": json.dumps(document)}, ":at": {"S": at},
+                                       ":kind": {"S": "journey"}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )
+        return StoredJourney(document=document, updated_at=at, version=int(answer["Attributes"]["version"]["N"]))
+
+    def next_turn(self, tenant_id: str, rotation: str) -> int:
+        answer = self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"T#{tenant_id}#TURN#{rotation}"}, "sk": {"S": "TURN"}},
+            UpdateExpression="ADD turn :one SET kind = :kind",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":kind": {"S": "turn"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["turn"]["N"])
+
+    def handover(self, tenant_id: str, handover_id: str) -> HandoverState | None:
+        lead_id = lead_id_of(handover_id)
+        if lead_id is None:
+            return None
+        item = self._get(f"T#{tenant_id}#L#{lead_id}", f"HO#{handover_id}", consistent=True)
+        return None if item is None else _handover_from(item)
+
+    def lead_handovers(self, tenant_id: str, lead_id: str) -> list[HandoverState]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :ho)",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant_id}#L#{lead_id}"}, ":ho": {"S": "HO#"}},
+        )
+        return sorted((_handover_from(item) for item in items), key=lambda state: state.started_at)
+
+    def _handover_writes(self, change: Change, expected_version: int | None) -> list[dict[str, Any]]:
+        state = change.state
+        lead_pk = f"T#{state.tenant_id}#L#{state.lead_id}"
+        item = {
+            "pk": lead_pk,
+            "sk": f"HO#{state.handover_id}",
+            "kind": "handover",
+            "tenant_id": state.tenant_id,
+            "handover_id": state.handover_id,
+            "lead_id": state.lead_id,
+            "name": state.name,
+            "owner": state.owner,
+            "status": state.status,
+            "started_at": state.started_at,
+            "accept_due_at": state.accept_due_at,
+            "contact_due_at": state.contact_due_at,
+            "steps": [{k: v for k, v in vars(step).items() if v is not None} for step in state.steps] or None,
+            "next_step": state.next_step,
+            "candidates": list(state.candidates) or None,
+            "declined_by": list(state.declined_by) or None,
+            "accepted_at": state.accepted_at,
+            "accepted_late": state.accepted_late,
+            "accepted_by": state.accepted_by,
+            "contacted_at": state.contacted_at,
+            "version": (expected_version or 0) + 1,
+        }
+        if state.next_due_at:
+            # Sparse: only hand-overs with a step ahead are in the sweep's index, spread over four partitions.
+            shard = int(hashlib.sha256(state.handover_id.encode()).hexdigest(), 16) % DUE_SHARDS
+            item["gsi1pk"] = f"DUE#{shard}"
+            item["gsi1sk"] = f"{state.next_due_at}#{state.tenant_id}#{state.handover_id}"
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": _to_item(item)}
+        if expected_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :version"
+            put["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
+        writes: list[dict[str, Any]] = [{"Put": put}]
+        writes += [
+            {"Put": {"TableName": self.table_name, "Item": _to_item(self._event_item(lead_pk, event))}}
+            for event in change.events
+        ]
+        return writes
+
+    def _counter_updates(self, tenant_id: str, day: str, counters: Sequence[Counter]) -> list[dict[str, Any]]:
+        rows: dict[str | None, dict[str, int]] = {}
+        for counter in counters:
+            row = rows.setdefault(counter.owner, {})
+            row[counter.name] = row.get(counter.name, 0) + counter.delta
+        updates = []
+        for owner, counts in rows.items():
+            names = {f"#c{index}": name for index, name in enumerate(counts)}
+            values: dict[str, Any] = {f":c{index}": {"N": str(value)} for index, value in enumerate(counts.values())}
+            values[":kind"] = {"S": "counters"}
+            additions = ", ".join(f"#c{index} :c{index}" for index in range(len(counts)))
+            row_key = f"{day}#O#{owner}" if owner else f"{day}#ALL"
+            updates.append({
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": {"pk": {"S": f"T#{tenant_id}#STATS"}, "sk": {"S": row_key}},
+                    "UpdateExpression": f"ADD {additions} SET kind = :kind",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            })
+        return updates
+
+    def save_handover_change(self, change: Change, expected_version: int, lead: LeadUpdate | None = None) -> None:
+        writes = self._handover_writes(change, expected_version)
+        writes += self._counter_updates(change.state.tenant_id, change.state.start_day, change.counters)
+        if lead is not None:
+            lead_pk = f"T#{lead.lead.tenant_id}#L#{lead.lead.lead_id}"
+            writes.append(self._lead_put(lead.lead, lead_pk, lead.expected_version))
+            writes += [
+                {"Put": {"TableName": self.table_name, "Item": _to_item(self._event_item(lead_pk, event))}}
+                for event in lead.events
+            ]
+        try:
+            self.client.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+        except self.client.exceptions.TransactionCanceledException as error:
+            codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+                raise ConcurrentUpdate(change.state.handover_id) from error
+            raise
+
+    def due_handovers(self, until: str, limit: int = 100) -> list[tuple[str, str]]:
+        due: list[tuple[str, str, str]] = []
+        for shard in range(DUE_SHARDS):
+            answer = self.client.query(
+                TableName=self.table_name,
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :until",
+                ExpressionAttributeValues={":pk": {"S": f"DUE#{shard}"}, ":until": {"S": f"{until}#~"}},
+                Limit=limit,
+            )
+            for item in answer.get("Items", []):
+                at, tenant_id, handover_id = item["gsi1sk"]["S"].split("#", 2)
+                due.append((at, tenant_id, handover_id))
+        return [(tenant_id, handover_id) for _, tenant_id, handover_id in sorted(due)[:limit]]
+
+    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str) -> None:
+        self._batch_put([
+            {"pk": f"T#{tenant_id}#OWNER#{owner}", "sk": "OWNER", "kind": "owner", "owner": owner, "email": email,
+             "language": language},
+            {"pk": f"USERKEY#{key_hash}", "sk": "USERKEY", "kind": "user_key", "tenant_id": tenant_id, "owner": owner},
+        ])
+
+    def owner_for_key(self, key_hash: str) -> tuple[str, str] | None:
+        item = self._get(f"USERKEY#{key_hash}", "USERKEY")
+        return None if item is None else (str(item["tenant_id"]), str(item["owner"]))
+
+    def owner_contact(self, tenant_id: str, owner: str) -> tuple[str, str | None] | None:
+        item = self._get(f"T#{tenant_id}#OWNER#{owner}", "OWNER")
+        return None if item is None else (str(item["email"]), item.get("language"))
+
+    def handover_counters(self, tenant_id: str, from_day: str, to_day: str) -> list[tuple[str | None, dict[str, int]]]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant_id}#STATS"}, ":from": {"S": from_day},
+                                       ":to": {"S": f"{to_day}#~"}},
+        )
+        rows: list[tuple[str | None, dict[str, int]]] = []
+        for item in items:
+            _, scope = item["sk"].split("#", 1)
+            counts = {key: int(value) for key, value in _plain(item).items() if key not in ("pk", "sk", "kind")}
+            rows.append((None if scope == "ALL" else scope.removeprefix("O#"), counts))
+        return rows
+
+    def record_dead_letter(self, letter: DeadLetter) -> None:
+        item = {"pk": f"T#{letter.tenant_id}#DLQ", "sk": letter.letter_id, "kind": "dead_letter", "at": letter.at,
+                "url": letter.url, "body": letter.body, "attempts": letter.attempts, "last_error": letter.last_error}
+        self.client.put_item(TableName=self.table_name, Item=_to_item(item))
+
+    def dead_letters(self, tenant_id: str) -> list[DeadLetter]:
+        items = self._query(KeyConditionExpression="pk = :pk",
+                            ExpressionAttributeValues={":pk": {"S": f"T#{tenant_id}#DLQ"}})
+        return [
+            DeadLetter(tenant_id=tenant_id, letter_id=item["sk"], at=item["at"], url=item["url"], body=item["body"],
+                       attempts=int(item["attempts"]), last_error=item["last_error"])
+            for item in items
+        ]
+
+    def delete_dead_letter(self, tenant_id: str, letter_id: str) -> None:
+        self.client.delete_item(TableName=self.table_name,
+                                Key={"pk": {"S": f"T#{tenant_id}#DLQ"}, "sk": {"S": letter_id}})
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -390,6 +614,31 @@ def _lead_from(item: dict[str, Any]) -> Lead:
         consent=item.get("consent", {}),
         visitors=tuple(item.get("visitors", [])),
         submissions=item.get("submissions", 0),
+        handovers=item.get("handovers", {}),
+        version=item.get("version", 0),
+    )
+
+
+def _handover_from(item: dict[str, Any]) -> HandoverState:
+    item = _plain(item)
+    return HandoverState(
+        tenant_id=item["tenant_id"],
+        handover_id=item["handover_id"],
+        lead_id=item["lead_id"],
+        name=item["name"],
+        owner=item["owner"],
+        status=item["status"],
+        started_at=item["started_at"],
+        accept_due_at=item["accept_due_at"],
+        contact_due_at=item.get("contact_due_at"),
+        steps=tuple(LadderStep(**step) for step in item.get("steps", [])),
+        next_step=item.get("next_step", 0),
+        candidates=tuple(item.get("candidates", [])),
+        declined_by=tuple(item.get("declined_by", [])),
+        accepted_at=item.get("accepted_at"),
+        accepted_late=item.get("accepted_late"),
+        accepted_by=item.get("accepted_by"),
+        contacted_at=item.get("contacted_at"),
         version=item.get("version", 0),
     )
 

@@ -65,6 +65,8 @@ class Lead:
     consent: dict[str, dict[str, Any]] = field(default_factory=dict)
     visitors: tuple[str, ...] = ()
     submissions: int = 0
+    # Hand-over name → id: a lead has at most one hand-over of each kind of the tenant's journey.
+    handovers: dict[str, str] = field(default_factory=dict)
     version: int = 0
 
 

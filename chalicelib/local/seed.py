@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.capture import Site
+from chalicelib.domain.journey import JourneyDefinition
 from chalicelib.services.ports import JourneyStore, Tenant
-from chalicelib.services.tenancy import register_tenant
+from chalicelib.services.tenancy import register_owner, register_tenant
 
 DEMO_ADMIN_KEY = "demo-admin-key"
 OTHER_ADMIN_KEY = "other-admin-key"
+DEMO_OWNER_KEYS = {"sales-a@demo.dk": "sales-a-key", "sales-b@demo.dk": "sales-b-key"}
+
+DEMO_JOURNEY: dict[str, Any] = {
+    "stages": ["awareness", "consideration", "decision", "customer"],
+    "language": "da",
+    "handovers": [{
+        "name": "marketing-to-sales",
+        "on": "form_submit",
+        "route": {"strategy": "round_robin", "owners": ["sales-a@demo.dk", "sales-b@demo.dk"]},
+        "sla": {"accept_within": "PT4H", "contact_within": "PT24H", "calendar": "dk-business-hours"},
+        "escalation": [
+            {"at": "50%", "action": "remind"},
+            {"at": "100%", "action": "escalate", "to": "manager@demo.dk"},
+            {"at": "150%", "action": "reassign"},
+            {"at": "200%", "action": "gap"},
+        ],
+    }],
+}
 
 
 def seed(store: JourneyStore, api_origin: str) -> None:
@@ -19,6 +40,10 @@ def seed(store: JourneyStore, api_origin: str) -> None:
         [Site(site_key="demo", tenant_id="demo", allowed_origins=tuple(sorted(origins)), language="da")],
         [DEMO_ADMIN_KEY],
     )
+    journey = JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json", exclude_none=True)
+    store.save_journey("demo", journey, "2026-01-01T00:00:00.000Z")
+    for owner, key in DEMO_OWNER_KEYS.items():
+        register_owner(store, "demo", owner, owner, "da", user_key=key)
     register_tenant(
         store,
         Tenant(tenant_id="other", name="Other Company A/S", language="en"),

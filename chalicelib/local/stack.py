@@ -47,7 +47,7 @@ def main() -> int:
 
     from chalicelib.adapters.dynamo_store import DynamoJourneyStore
     from chalicelib.local.provision import create_tables
-    from chalicelib.local.seed import DEMO_ADMIN_KEY, OTHER_ADMIN_KEY, seed
+    from chalicelib.local.seed import DEMO_ADMIN_KEY, DEMO_OWNER_KEYS, OTHER_ADMIN_KEY, seed
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
@@ -57,8 +57,19 @@ def main() -> int:
     api_origin = f"http://{HOST}:{api_port}"
     seed(DynamoJourneyStore(TABLE_NAME, client), api_origin)
 
+    from chalicelib import bootstrap
+    from chalicelib.adapters.notify import ConsoleMailer
+    from chalicelib.adapters.timers import LocalTimers
+    from chalicelib.domain.clock import system_clock
+
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     server = create_local_server(factory, HOST, api_port, "local")
+    # Step Functions' stand-in: the same deadline handler, run in-process at each due time.
+    wiring = bootstrap.Container(mailer_override=ConsoleMailer())
+    timers = LocalTimers(lambda tenant, handover: wiring.handovers.fire_due(tenant, handover), system_clock)
+    wiring.timers_override = timers
+    bootstrap.use(wiring)
+    timers.begin()
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -74,6 +85,8 @@ def main() -> int:
         f"  demo website   {api_origin}/demo\n"
         f"  AWS endpoint   http://{HOST}:{aws_port}  (table {TABLE_NAME})\n"
         f"  admin keys     demo: {DEMO_ADMIN_KEY}   other: {OTHER_ADMIN_KEY}\n"
+        f"  owner keys     {'   '.join(f'{owner}: {key}' for owner, key in DEMO_OWNER_KEYS.items())}\n"
+        f"  timers         in-process, same deadline handler as the state machine\n"
         f"  try            curl -H 'Authorization: Bearer {DEMO_ADMIN_KEY}' '{api_origin}/leads?stage=consideration'\n"
         f"Ctrl-C stops everything.\n",
         flush=True,
@@ -81,6 +94,7 @@ def main() -> int:
     try:
         server.serve_forever()
     finally:
+        timers.stop()
         server.server.server_close()
         aws.stop()
         print("Local stack stopped.", flush=True)

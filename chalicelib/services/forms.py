@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from chalicelib.domain.attribution import Landing
 from chalicelib.domain.capture import Site, safe_redirect
 from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.handover import Change
 from chalicelib.domain.leads import Submission, apply_submission, lead_id_for
 from chalicelib.domain.privacy import truncate_ip
 from chalicelib.errors import (
@@ -27,6 +28,7 @@ from chalicelib.errors import (
 )
 from chalicelib.models import MAX_FORM_BYTES, FormSubmission
 from chalicelib.observability import count, traced
+from chalicelib.services.handovers import Handovers
 from chalicelib.services.ports import JourneyStore, Receipt, Spam
 from chalicelib.services.tenancy import Tenancy
 
@@ -93,11 +95,19 @@ def _check_idempotency_key(key: str | None) -> str | None:
 
 
 class Forms:
-    def __init__(self, store: JourneyStore, tenancy: Tenancy, clock: Clock, new_id: Callable[[], str] | None = None):
+    def __init__(
+        self,
+        store: JourneyStore,
+        tenancy: Tenancy,
+        clock: Clock,
+        new_id: Callable[[], str] | None = None,
+        handovers: Handovers | None = None,
+    ):
         self.store = store
         self.tenancy = tenancy
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
+        self.handovers = handovers
 
     @traced
     def submit(self, request: FormRequest) -> FormResult:
@@ -135,13 +145,18 @@ class Forms:
             if submission.page_url:
                 landings.append(Landing(url=submission.page_url))
             outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
+            started: list[Change] = []
+            if self.handovers is not None:
+                # The hand-over is written in the same transaction as the submission that triggers it.
+                lead, started = self.handovers.plan("form_submit", outcome.lead, form.form, now)
+                outcome = replace(outcome, lead=lead)
             receipt = Receipt(
                 tenant_id=site.tenant_id, key_hash=key_hash, payload_hash=payload_hash,
                 response={"lead_id": lead_id}, issued_at=int(now.timestamp()),
                 expires_at=int((now + RECEIPT_TTL).timestamp()),
             )
             try:
-                self.store.save_submission(outcome, existing.version if existing else None, receipt)
+                self.store.save_submission(outcome, existing.version if existing else None, receipt, started)
             except DuplicateRequest as duplicate:
                 if duplicate.response.get("payload_hash") != payload_hash:
                     raise IdempotencyKeyReused(
@@ -154,5 +169,7 @@ class Forms:
             count("FormSubmissions")
             count("LeadsCreated", 1 if outcome.created else 0)
             count("StageChanges", sum(1 for event in outcome.events if event.type == "stage_change"))
+            if self.handovers is not None:
+                self.handovers.started(started)
             return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to)
         raise Conflict("the lead kept changing while this submission was saved; try again", field="email")

@@ -11,6 +11,7 @@ from chalicelib.domain.stages import DEFAULT_STAGES
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.models import LeadQuery
 from chalicelib.observability import traced
+from chalicelib.services.handovers import present
 from chalicelib.services.ports import JourneyStore
 
 
@@ -65,7 +66,8 @@ class LeadReader:
         for visitor_id in lead.visitors:
             events += [_pageview_event(view) for view in self.store.visitor_pageviews(tenant_id, visitor_id)]
         events.sort(key=lambda event: (event["at"], 0 if event["type"] in ("pageview", "email_open") else 1))
-        return {**lead_summary(lead), "timeline": events}
+        handovers = [present(state) for state in self.store.lead_handovers(tenant_id, lead_id)]
+        return {**lead_summary(lead), "handovers": handovers, "timeline": events}
 
     @traced
     def find(self, tenant_id: str, query: LeadQuery) -> dict[str, Any]:

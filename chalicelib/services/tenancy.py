@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.domain.capture import Site
 from chalicelib.domain.clock import Clock
+from chalicelib.domain.handover import Actor
 from chalicelib.errors import ForeignOrigin, Unauthorized, UnknownSite
 from chalicelib.services.ports import JourneyStore, Tenant
 
@@ -28,18 +31,15 @@ class Tenancy:
         self.store = store
         self.clock = clock
         self.ttl = ttl
-        self._sites: dict[str, tuple[datetime, Site | None]] = {}
-        self._keys: dict[str, tuple[datetime, str | None]] = {}
+        self._sites: dict[str, tuple[datetime, Any]] = {}
+        self._keys: dict[str, tuple[datetime, Any]] = {}
+        self._user_keys: dict[str, tuple[datetime, Any]] = {}
 
     def site(self, site_key: str) -> Site:
-        now = self.clock()
-        cached = self._sites.get(site_key)
-        if cached is None or now - cached[0] > self.ttl:
-            cached = (now, self.store.site(site_key))
-            self._sites[site_key] = cached
-        if cached[1] is None:
+        site: Site | None = self._cached(self._sites, site_key, self.store.site)
+        if site is None:
             raise UnknownSite(f"site {site_key!r} is not known", field="site")
-        return cached[1]
+        return site
 
     def site_for_origin(self, site_key: str, origin: str | None) -> Site:
         site = self.site(site_key)
@@ -47,20 +47,39 @@ class Tenancy:
             raise ForeignOrigin(f"origin {origin!r} may not send data for this site", field="Origin")
         return site
 
+    def actor_for(self, authorization: str | None) -> tuple[str, Actor]:
+        """The tenant and actor behind a bearer key: an admin key, or an owner's user key."""
+        key = _bearer(authorization)
+        key_hash = hash_admin_key(key)
+        tenant_id = self._cached(self._keys, key_hash, self.store.tenant_for_admin_key)
+        if tenant_id is not None:
+            return tenant_id, Actor(kind="admin")
+        owner = self._cached(self._user_keys, key_hash, self.store.owner_for_key)
+        if owner is None:
+            raise Unauthorized("the key is not valid", field="Authorization")
+        return owner[0], Actor(kind="owner", owner=owner[1])
+
+    def _cached(self, cache: dict[str, tuple[datetime, Any]], key: str, load: Callable[[str], Any]) -> Any:
+        now = self.clock()
+        cached = cache.get(key)
+        if cached is None or now - cached[0] > self.ttl:
+            cached = (now, load(key))
+            cache[key] = cached
+        return cached[1]
+
     def tenant_for(self, authorization: str | None) -> str:
         """The tenant behind ``Authorization: Bearer <admin key>``."""
-        scheme, _, key = (authorization or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise Unauthorized("send the admin key as 'Authorization: Bearer <key>'", field="Authorization")
-        key_hash = hash_admin_key(key.strip())
-        now = self.clock()
-        cached = self._keys.get(key_hash)
-        if cached is None or now - cached[0] > self.ttl:
-            cached = (now, self.store.tenant_for_admin_key(key_hash))
-            self._keys[key_hash] = cached
-        if cached[1] is None:
+        tenant_id = self._cached(self._keys, hash_admin_key(_bearer(authorization)), self.store.tenant_for_admin_key)
+        if tenant_id is None:
             raise Unauthorized("the admin key is not valid", field="Authorization")
-        return cached[1]
+        return str(tenant_id)
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, key = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("send the key as 'Authorization: Bearer <key>'", field="Authorization")
+    return key.strip()
 
 
 def register_tenant(
@@ -71,3 +90,14 @@ def register_tenant(
 ) -> None:
     """Create or update a tenant with its sites and admin keys (keys are stored hashed)."""
     store.save_tenant(tenant, sites, [hash_admin_key(key) for key in admin_keys])
+
+
+def register_owner(store: JourneyStore, tenant_id: str, owner: str, email: str, language: str | None = None,
+                   user_key: str | None = None) -> str:
+    """Give an owner (salesperson, reseller) a user key to act on their hand-overs; returns the key.
+
+    The key is shown once; only its hash is stored.
+    """
+    key = user_key or "uk_" + secrets.token_urlsafe(24)
+    store.save_owner(tenant_id, owner, email, language, hash_admin_key(key))
+    return key

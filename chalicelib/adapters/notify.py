@@ -1,0 +1,68 @@
+"""Outbound channels: SES for e-mail, plain HTTPS for webhooks, and in-memory stand-ins for tests."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.services.notify import Mailer, WebhookTransport
+
+WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+class SesMailer(Mailer):
+    def __init__(self, client: Any, sender: str):
+        self.client = client
+        self.sender = sender
+
+    def send(self, to: str, subject: str, text: str) -> None:
+        self.client.send_email(
+            Source=self.sender,
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}},
+        )
+
+
+@dataclass
+class MemoryMailer(Mailer):
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def send(self, to: str, subject: str, text: str) -> None:
+        self.sent.append((to, subject, text))
+
+
+class HttpWebhookTransport(WebhookTransport):
+    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
+        request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as answer:  # noqa: S310
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+@dataclass
+class MemoryWebhookTransport(WebhookTransport):
+    """Answers with the queued statuses (200 once they run out) and remembers what was posted."""
+
+    statuses: list[int | Exception] = field(default_factory=list)
+    posted: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
+        self.posted.append((url, body, headers))
+        if self.statuses:
+            outcome = self.statuses.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+        return 200
+
+
+class ConsoleMailer(Mailer):
+    """The local stack's post office: every e-mail is printed, links and all, so the tour can click them."""
+
+    def send(self, to: str, subject: str, text: str) -> None:
+        print(f"\n--- e-mail to {to}: {subject}\n{text}---", flush=True)

@@ -1,0 +1,118 @@
+"""Timers that drive a hand-over's ladder: Step Functions in AWS, an in-process runner locally."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.clock import Clock, parse_iso
+from chalicelib.observability import logger
+from chalicelib.services.handovers import Timers
+
+FireDue = Callable[[str, str], "str | None"]
+"""Runs the deadline handler for (tenant, hand-over) and answers the next due time, if any."""
+
+
+class StepFunctionsTimers(Timers):
+    """One Standard execution per hand-over, named by its id, so a repeated start is harmless."""
+
+    def __init__(self, client: Any, state_machine_arn: str):
+        self.client = client
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
+        try:
+            self.client.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=handover_id,
+                input=json.dumps({"tenant_id": tenant_id, "handover_id": handover_id, "due_at": due_at}),
+            )
+        except self.client.exceptions.ExecutionAlreadyExists:
+            logger.info("timer already running", extra={"handover_id": handover_id})
+
+
+class ManualTimers(Timers):
+    """Timers that fire only when a test says what time it is: no threads, no sleeping."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str, str], str] = {}
+        self.started: list[tuple[str, str, str]] = []
+
+    def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
+        self.started.append((tenant_id, handover_id, due_at))
+        self.pending.setdefault((tenant_id, handover_id), due_at)
+
+    def run_due(self, now: datetime, fire_due: FireDue) -> int:
+        """Fire every timer due at ``now``, as Step Functions would, and keep looping executions alive."""
+        fired = 0
+        for key, due_at in sorted(self.pending.items(), key=lambda item: item[1]):
+            if parse_iso(due_at) > now:
+                continue
+            next_due = fire_due(*key)
+            fired += 1
+            if next_due is None:
+                del self.pending[key]
+            else:
+                self.pending[key] = next_due
+        return fired
+
+
+class LocalTimers(Timers):
+    """The local stack's stand-in for Step Functions: a thread that waits for each due time.
+
+    It runs the same deadline handler as the state machine does, within a tick of the due time.
+    """
+
+    def __init__(self, fire_due: FireDue, clock: Clock, tick: float = 0.2):
+        self.fire_due = fire_due
+        self.clock = clock
+        self.tick = tick
+        self._heap: list[tuple[str, str, str]] = []
+        self._running: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-timers", daemon=True)
+
+    def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
+        with self._lock:
+            if (tenant_id, handover_id) in self._running:
+                return
+            self._running.add((tenant_id, handover_id))
+            heapq.heappush(self._heap, (due_at, tenant_id, handover_id))
+
+    def begin(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _next_due(self) -> tuple[str, str, str] | None:
+        with self._lock:
+            if self._heap and parse_iso(self._heap[0][0]) <= self.clock():
+                return heapq.heappop(self._heap)
+        return None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            due = self._next_due()
+            if due is None:
+                self._stop.wait(self.tick)
+                continue
+            _, tenant_id, handover_id = due
+            try:
+                next_due = self.fire_due(tenant_id, handover_id)
+            except Exception:  # noqa: BLE001 - Step Functions would retry; so does the next tick
+                logger.exception("local timer failed", extra={"handover_id": handover_id})
+                next_due = due[0]
+                self._stop.wait(1.0)
+            with self._lock:
+                if next_due is None:
+                    self._running.discard((tenant_id, handover_id))
+                else:
+                    heapq.heappush(self._heap, (next_due, tenant_id, handover_id))

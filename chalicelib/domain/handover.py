@@ -1,0 +1,306 @@
+"""A hand-over: one lead, one owner at a time, a deadline and a ladder of steps that fire on time.
+
+Every function here is pure: it takes the current state and "now" and returns a ``Change`` (the
+new state, the timeline events, the counters to add and the notifications to send). The store
+writes a change conditionally on the version it was computed from, so a deadline racing an
+accept ends in exactly one outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.journey import Handover as HandoverDefinition
+from chalicelib.domain.leads import TimelineEvent
+from chalicelib.domain.reports import bucket_of
+from chalicelib.domain.routing import next_owner
+from chalicelib.domain.sla import Clock, step_due
+
+OFFERED, ACCEPTED, CONTACTED, GAP = "offered", "accepted", "contacted", "gap"
+OPEN_STATUSES = (OFFERED,)
+# Steps due at the same moment fire in this order: the owner hears first, the breach is noted
+# before anyone is escalated to, and the gap comes last.
+_ORDER = {"notify": 0, "remind": 1, "breach": 2, "escalate": 3, "reassign": 4, "gap": 5, "contact_breach": 6}
+
+
+_HANDOVER_ID = re.compile(r"^ho_([a-z2-7]{24})_([0-9a-f]{8})$")
+
+
+def handover_id_for(lead_id: str, name: str) -> str:
+    """Derived from lead and hand-over name, so the lead's partition is found from the id alone."""
+    return f"ho_{lead_id.removeprefix('ld_')}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def lead_id_of(handover_id: str) -> str | None:
+    match = _HANDOVER_ID.match(handover_id)
+    return f"ld_{match.group(1)}" if match else None
+
+
+class HandoverRefused(Exception):
+    """The action does not fit the hand-over's state or the actor (mapped to 403/409 at the edge)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    due_at: str
+    action: str
+    to: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoverState:
+    tenant_id: str
+    handover_id: str
+    lead_id: str
+    name: str
+    owner: str
+    status: str
+    started_at: str
+    accept_due_at: str
+    contact_due_at: str | None
+    steps: tuple[LadderStep, ...]
+    next_step: int = 0
+    candidates: tuple[str, ...] = ()
+    declined_by: tuple[str, ...] = ()
+    accepted_at: str | None = None
+    accepted_late: bool | None = None
+    accepted_by: str | None = None
+    contacted_at: str | None = None
+    version: int = 0
+
+    @property
+    def next_due_at(self) -> str | None:
+        if self.next_step < len(self.steps):
+            return self.steps[self.next_step].due_at
+        return None
+
+    @property
+    def start_day(self) -> str:
+        return self.started_at[:10]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Add ``delta`` to counter ``name`` of the hand-over's start day, for everyone or one owner."""
+
+    name: str
+    delta: int = 1
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str  # offer, reminder, escalation
+    to: str
+    handover_id: str
+    lead_id: str
+    owner: str
+    due_at: str
+
+
+@dataclass(frozen=True)
+class Change:
+    state: HandoverState
+    events: tuple[TimelineEvent, ...] = ()
+    counters: tuple[Counter, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    lead_stage: str | None = None
+    time_to_accept: float | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the owner (by user key or signed link) or an admin on the owner's behalf."""
+
+    kind: str  # owner, link, admin
+    owner: str | None = None
+
+
+NewId = Callable[[], str]
+
+
+def _event(new_id: NewId, kind: str, at: str, state: HandoverState, offset: int, **details: object) -> TimelineEvent:
+    # Each change of a hand-over writes a new version; ordering its events by version keeps the timeline in
+    # the order things happened even when two changes share a millisecond.
+    return TimelineEvent(
+        event_id=new_id(), type=kind, at=at, seq=10 * (state.version + 1) + offset,
+        details={"handover_id": state.handover_id, "handover": state.name, **details},
+    )
+
+
+def plan_ladder(start: datetime, definition: HandoverDefinition, clock: Clock) -> tuple[LadderStep, ...]:
+    """Every step with its absolute due time: notify now, the ladder, and the breach at the deadline."""
+    accept = definition.sla.accept
+    steps = [LadderStep(due_at=iso(start), action="notify")]
+    steps.append(LadderStep(due_at=iso(clock.add(start, accept)), action="breach"))
+    for step in definition.escalation:
+        steps.append(LadderStep(due_at=iso(step_due(start, accept, step.at, clock)), action=step.action, to=step.to))
+    return tuple(sorted(steps, key=lambda step: (step.due_at, _ORDER[step.action])))
+
+
+def open_handover(
+    tenant_id: str,
+    lead_id: str,
+    handover_id: str,
+    definition: HandoverDefinition,
+    candidates: Sequence[str],
+    clock: Clock,
+    now: datetime,
+    new_id: NewId,
+) -> Change:
+    """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now."""
+    contact = definition.sla.contact
+    state = HandoverState(
+        tenant_id=tenant_id,
+        handover_id=handover_id,
+        lead_id=lead_id,
+        name=definition.name,
+        owner=candidates[0],
+        status=OFFERED,
+        started_at=iso(now),
+        accept_due_at=iso(clock.add(now, definition.sla.accept)),
+        contact_due_at=iso(clock.add(now, contact)) if contact else None,
+        steps=plan_ladder(now, definition, clock),
+        candidates=tuple(candidates),
+    )
+    started = _event(new_id, "handover_started", state.started_at, state, 0, owner=state.owner,
+                     due_at=state.accept_due_at, contact_due_at=state.contact_due_at)
+    counters = (Counter("handovers"), Counter("handovers", owner=state.owner), Counter("open"))
+    return Change(state=state, events=(started,), counters=counters)
+
+
+def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change | None:
+    """Fire the next ladder step if it is due; ``None`` when nothing is due (or the hand-over is done)."""
+    due = state.next_due_at
+    if due is None or parse_iso(due) > now:
+        return None
+    step = state.steps[state.next_step]
+    at = iso(now)
+    moved = replace(state, next_step=state.next_step + 1)
+    if state.status not in OPEN_STATUSES and step.action != "contact_breach":
+        return Change(state=moved)
+    details = {"step": step.action, "due_at": step.due_at}
+    offer = _notification("offer", state.owner, state)
+    if step.action == "notify":
+        return Change(state=moved, events=(_event(new_id, "notified", at, state, 0, owner=state.owner, **details),),
+                      notifications=(offer,))
+    if step.action == "remind":
+        return Change(state=moved, events=(_event(new_id, "reminded", at, state, 0, owner=state.owner, **details),),
+                      notifications=(_notification("reminder", state.owner, state),))
+    if step.action == "breach":
+        event = _event(new_id, "sla_breached", at, state, 0, sla="accept", owner=state.owner, **details)
+        counters = (Counter("breaches"), Counter("breaches", owner=state.owner))
+        return Change(state=moved, events=(event,), counters=counters)
+    if step.action == "contact_breach":
+        if state.status != ACCEPTED:
+            return Change(state=moved)
+        event = _event(new_id, "sla_breached", at, state, 0, sla="contact", owner=state.owner, **details)
+        return Change(state=moved, events=(event,), counters=(Counter("contact_breaches"),))
+    if step.action == "escalate":
+        assert step.to is not None
+        event = _event(new_id, "escalated", at, state, 0, to=step.to, owner=state.owner, **details)
+        return Change(state=moved, events=(event,), notifications=(_notification("escalation", step.to, state),))
+    if step.action == "reassign":
+        successor = next_owner(state.candidates, state.owner, state.declined_by)
+        if successor is None:
+            event = _event(new_id, "reassign_skipped", at, state, 0, owner=state.owner,
+                           reason="no other eligible owner", **details)
+            return Change(state=moved, events=(event,))
+        reassigned = replace(moved, owner=successor)
+        event = _event(new_id, "reassigned", at, state, 0, **{"from": state.owner, "to": successor}, cause="sla",
+                       **details)
+        return Change(state=reassigned, events=(event,), notifications=(_notification("offer", successor, reassigned),))
+    assert step.action == "gap"
+    return _gap(moved, at, new_id, 0, cause="sla", **details)
+
+
+def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, **details: object) -> Change:
+    closed = replace(state, status=GAP, steps=state.steps[: state.next_step], next_step=state.next_step)
+    event = _event(new_id, "gap", at, state, seq, owner=state.owner, **details)
+    counters = (Counter("gaps"), Counter("gaps", owner=state.owner), Counter("open", -1))
+    return Change(state=closed, events=(event,), counters=counters)
+
+
+def _notification(kind: str, to: str, state: HandoverState) -> Notification:
+    return Notification(kind=kind, to=to, handover_id=state.handover_id, lead_id=state.lead_id, owner=state.owner,
+                        due_at=state.accept_due_at)
+
+
+def _check_actor(state: HandoverState, actor: Actor) -> str:
+    if actor.kind == "admin":
+        return "admin"
+    if actor.owner != state.owner:
+        raise HandoverRefused("only the current owner (or an admin) may act on this hand-over", "not_owner")
+    return actor.kind
+
+
+def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId, accepted_stage: str = "decision"
+           ) -> Change | None:
+    """The owner takes the lead. Late is allowed and recorded; a second accept changes nothing (``None``)."""
+    if state.status in (ACCEPTED, CONTACTED):
+        return None
+    if state.status == GAP:
+        # The ladder ran out first: that outcome stands, so a race ends in exactly one of the two.
+        raise HandoverRefused("the hand-over already ended in a gap", "wrong_status")
+    by = _check_actor(state, actor)
+    at = iso(now)
+    late = now > parse_iso(state.accept_due_at)
+    seconds = (now - parse_iso(state.started_at)).total_seconds()
+    remaining: tuple[LadderStep, ...] = ()
+    if state.contact_due_at and parse_iso(state.contact_due_at) > now:
+        remaining = (LadderStep(due_at=state.contact_due_at, action="contact_breach"),)
+    accepted = replace(state, status=ACCEPTED, accepted_at=at, accepted_late=late, accepted_by=by,
+                       steps=remaining, next_step=0)
+    outcome = "accepted_late" if late else "accepted_in_sla"
+    bucket = f"tta_{bucket_of(seconds)}"
+    counters = (
+        Counter(outcome), Counter(outcome, owner=state.owner),
+        Counter(bucket), Counter(bucket, owner=state.owner),
+        Counter("open", -1),
+    )
+    event = _event(new_id, "accepted", at, state, 0, owner=state.owner, late=late, by=by)
+    return Change(state=accepted, events=(event,), counters=counters, lead_stage=accepted_stage,
+                  time_to_accept=seconds)
+
+
+def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId) -> Change:
+    """The owner says no: the next eligible owner gets it, or the lead falls into a gap if nobody is left."""
+    if state.status != OFFERED:
+        raise HandoverRefused(f"a hand-over that is {state.status} cannot be declined", "wrong_status")
+    by = _check_actor(state, actor)
+    at = iso(now)
+    declined_by = (*state.declined_by, state.owner)
+    declined = _event(new_id, "declined", at, state, 0, owner=state.owner, reason=reason, by=by)
+    counters = (Counter("declined"), Counter("declined", owner=state.owner))
+    successor = next_owner(state.candidates, state.owner, declined_by)
+    if successor is None:
+        gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause="everyone declined")
+        return Change(state=gap.state, events=(declined, *gap.events), counters=counters + gap.counters)
+    moved = replace(state, owner=successor, declined_by=declined_by)
+    reassigned = _event(new_id, "reassigned", at, state, 1, **{"from": state.owner, "to": successor},
+                        cause="declined")
+    return Change(state=moved, events=(declined, reassigned), counters=counters,
+                  notifications=(_notification("offer", successor, moved),))
+
+
+def contacted(state: HandoverState, actor: Actor, now: datetime, new_id: NewId) -> Change | None:
+    """The owner has been in touch with the customer; a second report changes nothing (``None``)."""
+    if state.status == CONTACTED:
+        return None
+    if state.status != ACCEPTED:
+        raise HandoverRefused("accept the hand-over before reporting contact", "wrong_status")
+    by = _check_actor(state, actor)
+    at = iso(now)
+    late = bool(state.contact_due_at and now > parse_iso(state.contact_due_at))
+    done = replace(state, status=CONTACTED, contacted_at=at, steps=(), next_step=0)
+    event = _event(new_id, "contacted", at, state, 0, owner=state.owner, late=late, by=by)
+    return Change(state=done, events=(event,), counters=(Counter("contacted"),))

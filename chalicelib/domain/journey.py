@@ -1,0 +1,205 @@
+"""A tenant's journey as data: stages, hand-overs, routing, SLAs and escalation ladders.
+
+The document is validated once, when a tenant stores it (``PUT /admin/journey``); everything
+downstream trusts it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.domain.sla import (
+    ALWAYS,
+    DK_BUSINESS_HOURS,
+    Clock,
+    calendar_from_spec,
+    parse_duration,
+    parse_step_at,
+)
+from chalicelib.domain.stages import DEFAULT_STAGES
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=r"^[^\s]+$")]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri")
+BUILT_IN_CALENDARS = {"dk-business-hours": DK_BUSINESS_HOURS}
+TRIGGERS = ("form_submit",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+class RoundRobinRoute(_Strict):
+    strategy: Literal["round_robin"]
+    owners: list[OwnerId] = Field(min_length=1, max_length=100)
+
+    @field_validator("owners")
+    @classmethod
+    def _unique(cls, owners: list[str]) -> list[str]:
+        if len(set(owners)) != len(owners):
+            raise ValueError("each owner may appear once")
+        return owners
+
+
+class MatchRule(_Strict):
+    """One rule of a ``match`` route: a value or a range of the lead's field, and who gets the lead."""
+
+    field: Name | None = None
+    equals: list[Annotated[str, StringConstraints(max_length=200)]] | None = None
+    range: tuple[str, str] | None = None
+    owner: OwnerId | None = None
+    team: list[OwnerId] | None = Field(default=None, min_length=1)
+    reseller: OwnerId | None = None
+
+    @model_validator(mode="after")
+    def _one_condition_one_target(self) -> MatchRule:
+        if (self.equals is None) == (self.range is None):
+            raise ValueError("give exactly one of equals or range")
+        if sum(target is not None for target in (self.owner, self.team, self.reseller)) != 1:
+            raise ValueError("give exactly one of owner, team or reseller")
+        return self
+
+    def candidates(self) -> list[str]:
+        if self.team:
+            return list(self.team)
+        return [self.owner or self.reseller or ""]
+
+
+class MatchRoute(_Strict):
+    strategy: Literal["match"]
+    field: Name
+    rules: list[MatchRule] = Field(min_length=1, max_length=200)
+    fallback: OwnerId
+
+
+Route = Annotated[RoundRobinRoute | MatchRoute, Field(discriminator="strategy")]
+
+
+class Sla(_Strict):
+    accept_within: str
+    contact_within: str | None = None
+    calendar: Name | None = None
+
+    @field_validator("accept_within", "contact_within")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
+
+    @property
+    def accept(self) -> timedelta:
+        return parse_duration(self.accept_within)
+
+    @property
+    def contact(self) -> timedelta | None:
+        return parse_duration(self.contact_within) if self.contact_within else None
+
+
+class EscalationStep(_Strict):
+    at: str
+    action: Literal["remind", "escalate", "reassign", "gap"]
+    to: OwnerId | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _check_at(cls, value: str) -> str:
+        parse_step_at(value)
+        return value
+
+    @model_validator(mode="after")
+    def _escalate_needs_someone(self) -> EscalationStep:
+        if self.action == "escalate" and not self.to:
+            raise ValueError("an escalate step needs 'to'")
+        return self
+
+
+class Handover(_Strict):
+    name: Name
+    on: Literal["form_submit"]
+    route: Route
+    sla: Sla
+    escalation: list[EscalationStep] = Field(default_factory=list, max_length=20)
+
+    @field_validator("escalation")
+    @classmethod
+    def _one_gap_at_most(cls, steps: list[EscalationStep]) -> list[EscalationStep]:
+        if sum(step.action == "gap" for step in steps) > 1:
+            raise ValueError("a ladder has at most one gap step")
+        return steps
+
+
+class CalendarDefinition(_Strict):
+    timezone: str = "Europe/Copenhagen"
+    days: list[Day] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    opens: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "08:00"
+    closes: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "16:00"
+    holidays: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = "DK"
+    closed_dates: list[date] = Field(default_factory=list, max_length=400)
+
+
+class Webhook(_Strict):
+    url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2048)]
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=256)]
+
+
+class JourneyDefinition(_Strict):
+    stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2, max_length=20)
+    handovers: list[Handover] = Field(default_factory=list, max_length=20)
+    calendars: dict[Name, CalendarDefinition] = Field(default_factory=dict)
+    language: Literal["da", "en"] = "en"
+    webhook: Webhook | None = None
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_stages(cls, stages: list[str]) -> list[str]:
+        if len(set(stages)) != len(stages):
+            raise ValueError("each stage may appear once")
+        return stages
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> JourneyDefinition:
+        names = [handover.name for handover in self.handovers]
+        if len(set(names)) != len(names):
+            raise ValueError("hand-over names must be unique")
+        for name, spec in self.calendars.items():
+            if name in BUILT_IN_CALENDARS:
+                raise ValueError(f"calendar {name!r} is built in and cannot be redefined")
+            _build_calendar(name, spec)
+        for handover in self.handovers:
+            calendar = handover.sla.calendar
+            if calendar and calendar not in BUILT_IN_CALENDARS and calendar not in self.calendars:
+                raise ValueError(f"hand-over {handover.name!r} uses unknown calendar {calendar!r}")
+        return self
+
+    def clock_for(self, handover: Handover) -> Clock:
+        """The SLA clock of a hand-over: its calendar, or 24/7 when it names none."""
+        name = handover.sla.calendar
+        if name is None:
+            return ALWAYS
+        if name in BUILT_IN_CALENDARS:
+            return BUILT_IN_CALENDARS[name]
+        return _build_calendar(name, self.calendars[name])
+
+    def handovers_on(self, trigger: str) -> list[Handover]:
+        return [handover for handover in self.handovers if handover.on == trigger]
+
+    def handover(self, name: str) -> Handover | None:
+        return next((handover for handover in self.handovers if handover.name == name), None)
+
+
+def _build_calendar(name: str, spec: CalendarDefinition) -> Clock:
+    return calendar_from_spec(
+        name=name, timezone=spec.timezone, days=list(spec.days), opens=spec.opens, closes=spec.closes,
+        holidays_country=spec.holidays, closed_dates=list(spec.closed_dates),
+    )
+
+
+EMPTY_JOURNEY = JourneyDefinition()

@@ -1,0 +1,64 @@
+"""Who gets a lead: round robin over owners, or a match on a lead field, with a fallback.
+
+Routing yields an ordered list of *candidates*: the chosen owner first, then whoever comes next.
+A decline or a ``reassign`` step moves to the next candidate who has not had the hand-over
+declined, so a lead never goes back to someone who said no.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from chalicelib.domain.journey import MatchRoute, MatchRule, RoundRobinRoute, Route
+
+Turns = Callable[[str], int]
+"""Gives the next turn (1, 2, 3, ...) of a named rotation; the store keeps it atomically."""
+
+
+def _rotate(owners: Sequence[str], turn: int) -> list[str]:
+    start = (turn - 1) % len(owners)
+    return list(owners[start:]) + list(owners[:start])
+
+
+def _number(text: str) -> int | None:
+    stripped = text.strip().replace(" ", "")
+    return int(stripped) if stripped.isdigit() else None
+
+
+def rule_matches(rule: MatchRule, value: str | None) -> bool:
+    if value is None or not value.strip():
+        return False
+    if rule.equals is not None:
+        return value.strip().casefold() in {option.strip().casefold() for option in rule.equals}
+    assert rule.range is not None
+    low, high = rule.range
+    numbers = (_number(low), _number(high), _number(value))
+    if all(number is not None for number in numbers):
+        return numbers[0] <= numbers[2] <= numbers[1]  # type: ignore[operator]
+    return low.casefold() <= value.strip().casefold() <= high.casefold()
+
+
+def candidates(route: Route, lead_fields: Mapping[str, str | None], turns: Turns, rotation: str) -> list[str]:
+    """Everyone who may own this lead, in the order they should get it."""
+    if isinstance(route, RoundRobinRoute):
+        return _rotate(route.owners, turns(rotation))
+    assert isinstance(route, MatchRoute)
+    for index, rule in enumerate(route.rules):
+        if rule_matches(rule, lead_fields.get(rule.field or route.field)):
+            chosen = rule.candidates()
+            if len(chosen) > 1:
+                chosen = _rotate(chosen, turns(f"{rotation}#rule{index}"))
+            return list(dict.fromkeys([*chosen, route.fallback]))
+    return [route.fallback]
+
+
+def next_owner(candidate_list: Sequence[str], current: str | None, declined: Sequence[str]) -> str | None:
+    """The next eligible owner after ``current``: never one who declined, never ``current`` again."""
+    if not candidate_list:
+        return None
+    start = candidate_list.index(current) + 1 if current in candidate_list else 0
+    ordered = list(candidate_list[start:]) + list(candidate_list[:start])
+    for owner in ordered:
+        if owner != current and owner not in declined:
+            return owner
+    return None

@@ -1,0 +1,221 @@
+"""SLA clocks: how much *open* time has passed, and when a duration of open time runs out.
+
+A hand-over's deadline is counted on a clock. ``ALWAYS`` runs 24/7. A ``BusinessCalendar`` runs
+only on its weekdays between opening and closing, in its own time zone (wall-clock hours, so a day
+when the clocks change still has its full business hours), and not on the country's public
+holidays (from the maintained ``holidays`` library) nor on the tenant's own closed dates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+# A calendar that finds no open time within this horizon is broken, not slow.
+MAX_SEARCH = timedelta(days=3 * 366)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+_SHARE = re.compile(r"^(?P<share>\d+(?:\.\d+)?)%$")
+
+
+class InvalidDuration(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO-8601 duration without years or months (their length is ambiguous): ``PT4H``, ``P1DT2H30M``."""
+    if not isinstance(text, str):
+        raise InvalidDuration("a duration must be an ISO-8601 text such as PT4H")
+    value = text.strip().upper()
+    date_part = value.split("T", 1)[0]
+    if value.startswith("P") and ("Y" in date_part or "M" in date_part):
+        raise InvalidDuration(f"{text!r}: years and months have no fixed length; use weeks, days or hours")
+    match = _DURATION.match(value)
+    if not match:
+        raise InvalidDuration(f"{text!r} is not an ISO-8601 duration such as PT4H or P1DT2H")
+    parts = {name: float(amount) for name, amount in match.groupdict().items() if amount is not None}
+    duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise InvalidDuration(f"{text!r} must be longer than zero")
+    return duration
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("times must carry a time zone")
+    return moment.astimezone(UTC)
+
+
+class AlwaysOpen:
+    """The 24/7 clock: every second counts."""
+
+    name = "always"
+
+    def is_open(self, moment: datetime) -> bool:
+        _utc(moment)
+        return True
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        return _utc(start) + duration
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        return max(timedelta(0), _utc(end) - _utc(start))
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    name: str
+    timezone: str = "Europe/Copenhagen"
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    opens: time = time(8, 0)
+    closes: time = time(16, 0)
+    holidays_country: str | None = "DK"
+    closed_dates: tuple[date, ...] = field(default_factory=tuple)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_business_day(self, day: date) -> bool:
+        if day.weekday() not in self.weekdays or day in self.closed_dates:
+            return False
+        return not (self.holidays_country and day in _public_holidays(self.holidays_country, day.year))
+
+    def _window(self, day: date) -> tuple[datetime, datetime]:
+        """The day's opening and closing as UTC moments (wall-clock times in the calendar's zone)."""
+        zone = self.zone
+        return (
+            datetime.combine(day, self.opens, zone).astimezone(UTC),
+            datetime.combine(day, self.closes, zone).astimezone(UTC),
+        )
+
+    def is_open(self, moment: datetime) -> bool:
+        moment = _utc(moment)
+        day = moment.astimezone(self.zone).date()
+        if not self.is_business_day(day):
+            return False
+        opening, closing = self._window(day)
+        return opening <= moment < closing
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The moment when ``duration`` of open time has passed after ``start``."""
+        cursor = _utc(start)
+        remaining = duration
+        day = cursor.astimezone(self.zone).date()
+        last_day = day + MAX_SEARCH
+        while day <= last_day:
+            if self.is_business_day(day):
+                opening, closing = self._window(day)
+                begin = max(cursor, opening)
+                if begin < closing:
+                    available = closing - begin
+                    if remaining <= available:
+                        return begin + remaining
+                    remaining -= available
+            day += timedelta(days=1)
+        raise ValueError(f"calendar {self.name!r} has no open time within {MAX_SEARCH.days} days")
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Open time between two moments."""
+        begin, finish = _utc(start), _utc(end)
+        if finish <= begin:
+            return timedelta(0)
+        total = timedelta(0)
+        day = begin.astimezone(self.zone).date()
+        while day <= finish.astimezone(self.zone).date():
+            if self.is_business_day(day):
+                opening, closing = self._window(day)
+                overlap = min(closing, finish) - max(opening, begin)
+                if overlap > timedelta(0):
+                    total += overlap
+            day += timedelta(days=1)
+        return total
+
+
+Clock = BusinessCalendar | AlwaysOpen
+
+ALWAYS = AlwaysOpen()
+DK_BUSINESS_HOURS = BusinessCalendar(name="dk-business-hours")
+
+
+def _clock_time(text: str, part: str) -> time:
+    try:
+        hours, minutes = (int(piece) for piece in text.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ValueError(f"{part} must be HH:MM, not {text!r}") from None
+
+
+def calendar_from_spec(
+    name: str,
+    timezone: str,
+    days: list[str],
+    opens: str,
+    closes: str,
+    holidays_country: str | None,
+    closed_dates: list[date],
+) -> BusinessCalendar:
+    """A tenant-defined calendar; each broken part is named in the error."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {timezone!r}") from None
+    if not days:
+        raise ValueError("a calendar needs at least one open day")
+    unknown = [day for day in days if day not in DAY_NAMES]
+    if unknown:
+        raise ValueError(f"unknown day {unknown[0]!r}; use {', '.join(DAY_NAMES)}")
+    opening, closing = _clock_time(opens, "opens"), _clock_time(closes, "closes")
+    if closing <= opening:
+        raise ValueError("closes must be after opens")
+    if holidays_country is not None:
+        try:
+            holidays.country_holidays(holidays_country)
+        except NotImplementedError:
+            raise ValueError(f"unknown holidays country {holidays_country!r}") from None
+    return BusinessCalendar(
+        name=name,
+        timezone=timezone,
+        weekdays=tuple(sorted({DAY_NAMES.index(day) for day in days})),
+        opens=opening,
+        closes=closing,
+        holidays_country=holidays_country,
+        closed_dates=tuple(sorted(set(closed_dates))),
+    )
+
+
+def parse_step_at(at: str) -> tuple[str, float | timedelta]:
+    """``"50%"`` → ("share", 0.5); ``"PT2H"`` → ("duration", 2 h)."""
+    if not isinstance(at, str):
+        raise ValueError("at must be a share such as '50%' or a duration such as 'PT2H'")
+    share = _SHARE.match(at.strip())
+    if share:
+        value = float(share.group("share")) / 100
+        if value <= 0:
+            raise ValueError("a share must be more than 0%")
+        return "share", value
+    try:
+        return "duration", parse_duration(at)
+    except InvalidDuration:
+        raise ValueError(f"at must be a share such as '50%' or a duration such as 'PT2H', not {at!r}") from None
+
+
+def step_due(start: datetime, sla: timedelta, at: str, clock: Clock) -> datetime:
+    """When a ladder step fires: its share of the SLA, or its duration, of open time after ``start``."""
+    _, value = parse_step_at(at)
+    offset = value if isinstance(value, timedelta) else sla * value
+    return clock.add(start, offset)

@@ -1,0 +1,57 @@
+"""A tenant's journey definition: stored as a validated document, read through a short cache."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.journey import EMPTY_JOURNEY, JourneyDefinition
+from chalicelib.errors import InvalidInput, MalformedInput
+from chalicelib.models import field_errors
+from chalicelib.observability import traced
+from chalicelib.services.ports import JourneyStore
+
+
+class Journeys:
+    def __init__(self, store: JourneyStore, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
+        self.store = store
+        self.clock = clock
+        self.ttl = ttl
+        self._cache: dict[str, tuple[datetime, JourneyDefinition]] = {}
+
+    def definition(self, tenant_id: str) -> JourneyDefinition:
+        """The tenant's journey (an empty one, with the default stages, until it stores its own)."""
+        now = self.clock()
+        cached = self._cache.get(tenant_id)
+        if cached is None or now - cached[0] > self.ttl:
+            stored = self.store.journey(tenant_id)
+            definition = JourneyDefinition.model_validate(stored.document) if stored else EMPTY_JOURNEY
+            cached = (now, definition)
+            self._cache[tenant_id] = cached
+        return cached[1]
+
+    def document(self, tenant_id: str) -> dict[str, Any]:
+        stored = self.store.journey(tenant_id)
+        if stored is None:
+            return {"definition": EMPTY_JOURNEY.model_dump(mode="json", exclude_none=True), "version": 0,
+                    "updated_at": None}
+        return {"definition": stored.document, "version": stored.version, "updated_at": stored.updated_at}
+
+    @traced
+    def replace(self, tenant_id: str, raw: Any) -> dict[str, Any]:
+        """Validate and store a new definition; an invalid one changes nothing."""
+        if not isinstance(raw, dict):
+            raise MalformedInput("the journey definition must be a JSON object", field="body")
+        try:
+            definition = JourneyDefinition.model_validate(raw)
+        except ValidationError as error:
+            details = field_errors(error)
+            first = details[0]
+            raise InvalidInput(f"{first['field']}: {first['message']}", field=first["field"], details=details) from None
+        document = definition.model_dump(mode="json", exclude_none=True)
+        stored = self.store.save_journey(tenant_id, document, iso(self.clock()))
+        self._cache[tenant_id] = (self.clock(), definition)
+        return {"definition": stored.document, "version": stored.version, "updated_at": stored.updated_at}

@@ -1,0 +1,192 @@
+"""Telling people: the owner by e-mail with signed links, the tenant's systems by signed webhook."""
+
+from __future__ import annotations
+
+import abc
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.domain.clock import Clock, epoch_seconds, iso
+from chalicelib.domain.handover import Notification
+from chalicelib.domain.journey import JourneyDefinition, Webhook
+from chalicelib.domain.leads import Lead
+from chalicelib.domain.links import LINK_LIFETIME, SignedAction, link, webhook_signature
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.observability import count, logger
+from chalicelib.services.ports import DeadLetter, JourneyStore
+
+WEBHOOK_ATTEMPTS = 4
+WEBHOOK_FIRST_BACKOFF = timedelta(milliseconds=500)
+
+
+class Mailer(abc.ABC):
+    @abc.abstractmethod
+    def send(self, to: str, subject: str, text: str) -> None: ...
+
+
+class WebhookTransport(abc.ABC):
+    @abc.abstractmethod
+    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
+        """POST and return the HTTP status; network failures raise ``OSError``."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "offer.subject": "New lead for you: {who}",
+        "offer.text": "You have a new lead: {who}.\n\nPlease accept it by {due} (UTC).\n\nAccept: {accept}\n"
+                      "Decline: {decline}\n\nThe lead: {lead_summary}\n",
+        "reminder.subject": "Reminder: {who} is waiting for you",
+        "reminder.text": "The lead {who} is still waiting. Please accept it by {due} (UTC).\n\nAccept: {accept}\n"
+                         "Decline: {decline}\n",
+        "escalation.subject": "Lead not accepted in time: {who}",
+        "escalation.text": "The lead {who} was offered to {owner} and has not been accepted by {due} (UTC).\n"
+                           "Hand-over: {handover_id}\n",
+    },
+    "da": {
+        "offer.subject": "Nyt lead til dig: {who}",
+        "offer.text": "Du har fået et nyt lead: {who}.\n\nAcceptér det senest {due} (UTC).\n\nAcceptér: {accept}\n"
+                      "Afvis: {decline}\n\nLeadet: {lead_summary}\n",
+        "reminder.subject": "Påmindelse: {who} venter på dig",
+        "reminder.text": "Leadet {who} venter stadig. Acceptér det senest {due} (UTC).\n\nAcceptér: {accept}\n"
+                         "Afvis: {decline}\n",
+        "escalation.subject": "Lead ikke accepteret til tiden: {who}",
+        "escalation.text": "Leadet {who} blev givet til {owner} og er ikke accepteret inden {due} (UTC).\n"
+                           "Overdragelse: {handover_id}\n",
+    },
+}
+
+
+def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str
+            ) -> Message:
+    texts = TEXTS.get(language, TEXTS["en"])
+    who = (lead.name or lead.email) if lead else notification.lead_id
+    summary = ", ".join(str(value) for value in (
+        lead.name, lead.company, lead.email, lead.phone, lead.fields.get("postcode") if lead else None,
+    ) if value) if lead else notification.lead_id
+    values = {"who": who, "due": notification.due_at[:16].replace("T", " "), "accept": accept_url,
+              "decline": decline_url, "lead_summary": summary, "owner": notification.owner,
+              "handover_id": notification.handover_id}
+    return Message(subject=texts[f"{notification.kind}.subject"].format(**values),
+                   text=texts[f"{notification.kind}.text"].format(**values))
+
+
+class Notifier:
+    def __init__(
+        self,
+        store: JourneyStore,
+        mailer: Mailer,
+        transport: WebhookTransport,
+        link_secret: bytes,
+        public_url: str,
+        clock: Clock,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.store = store
+        self.mailer = mailer
+        self.transport = transport
+        self.link_secret = link_secret
+        self.public_url = public_url
+        self.clock = clock
+        self.sleep = sleep
+
+    def links(self, tenant_id: str, notification: Notification) -> tuple[str, str]:
+        expires = epoch_seconds(self.clock() + LINK_LIFETIME)
+        return tuple(  # type: ignore[return-value]
+            link(self.link_secret, self.public_url,
+                 SignedAction(tenant_id, notification.handover_id, notification.owner, action, expires))
+            for action in ("accept", "decline")
+        )
+
+    def deliver(self, tenant_id: str, notification: Notification, journey: JourneyDefinition, lead: Lead | None
+                ) -> None:
+        """E-mail the person, then the tenant's webhook. A failure is logged and counted, never raised:
+        the hand-over's state has already changed and must not be rolled back by a mail server."""
+        contact = self.store.owner_contact(tenant_id, notification.to)
+        address, language = contact if contact else (notification.to, None)
+        accept_url, decline_url = self.links(tenant_id, notification)
+        message = compose(notification, language or journey.language, lead, accept_url, decline_url)
+        if "@" in address:
+            try:
+                self.mailer.send(address, message.subject, message.text)
+                count("NotificationsSent", channel="email")
+            except Exception:  # noqa: BLE001 - any mail failure is reported the same way
+                logger.exception("e-mail notification failed", extra={"handover_id": notification.handover_id})
+                count("NotificationsFailed", channel="email")
+        if journey.webhook:
+            payload = {
+                "type": f"handover.{notification.kind}",
+                "handover_id": notification.handover_id,
+                "lead_id": notification.lead_id,
+                "to": notification.to,
+                "owner": notification.owner,
+                "due_at": notification.due_at,
+                "accept_url": accept_url if notification.kind != "escalation" else None,
+                "decline_url": decline_url if notification.kind != "escalation" else None,
+                "lead": {"email": lead.email, "name": lead.name, "company": lead.company} if lead else None,
+            }
+            self.post_webhook(tenant_id, journey.webhook, payload)
+
+    def post_webhook(self, tenant_id: str, webhook: Webhook, payload: dict[str, Any]) -> bool:
+        """Deliver with retries and back-off; what still fails becomes a dead letter that can be replayed."""
+        body = json.dumps(payload, separators=(",", ":"))
+        error = self._attempt(webhook, body)
+        if error is None:
+            count("WebhooksDelivered")
+            return True
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        letter = DeadLetter(tenant_id=tenant_id, letter_id=f"dl_{stamp}_{secrets.token_hex(4)}",
+                            at=iso(self.clock()), url=webhook.url, body=body, attempts=WEBHOOK_ATTEMPTS,
+                            last_error=error)
+        self.store.record_dead_letter(letter)
+        count("WebhooksDeadLettered")
+        logger.warning("webhook dead-lettered", extra={"url": webhook.url, "error": error})
+        return False
+
+    def _attempt(self, webhook: Webhook, body: str) -> str | None:
+        error = "not attempted"
+        delay = WEBHOOK_FIRST_BACKOFF.total_seconds()
+        for attempt in range(WEBHOOK_ATTEMPTS):
+            if attempt:
+                self.sleep(delay)
+                delay *= 2
+            headers = {
+                "Content-Type": "application/json",
+                "Leadtrail-Signature": webhook_signature(webhook.secret, epoch_seconds(self.clock()), body),
+            }
+            try:
+                status = self.transport.post(webhook.url, body, headers)
+            except OSError as failure:
+                error = f"{type(failure).__name__}: {failure}"
+                continue
+            if 200 <= status < 300:
+                return None
+            error = f"HTTP {status}"
+        return error
+
+    def replay(self, tenant_id: str, letter_id: str, journey: JourneyDefinition) -> dict[str, Any]:
+        """Send a dead letter again (to the webhook as configured now); delivered letters are removed."""
+        letter = next((item for item in self.store.dead_letters(tenant_id) if item.letter_id == letter_id), None)
+        if letter is None:
+            raise NotFound(f"no dead letter {letter_id!r}", field="letter_id")
+        if journey.webhook is None:
+            raise Conflict("the journey has no webhook to deliver to", field="webhook")
+        error = self._attempt(journey.webhook, letter.body)
+        if error is None:
+            self.store.delete_dead_letter(tenant_id, letter_id)
+            return {"letter_id": letter_id, "delivered": True}
+        self.store.record_dead_letter(DeadLetter(
+            tenant_id=tenant_id, letter_id=letter_id, at=letter.at, url=letter.url, body=letter.body,
+            attempts=letter.attempts + WEBHOOK_ATTEMPTS, last_error=error,
+        ))
+        return {"letter_id": letter_id, "delivered": False, "error": error}

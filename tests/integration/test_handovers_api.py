@@ -1,0 +1,454 @@
+"""Hand-over contracts through the HTTP API: definition, routing, ladder, actions, links, reports."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from chalicelib.domain.links import webhook_signature
+from tests.conftest import DEMO_KEY, DEMO_ORIGIN, OTHER_KEY, Api, json_body
+
+JOURNEY: dict[str, Any] = {
+    "stages": ["awareness", "consideration", "decision", "customer"],
+    "handovers": [{
+        "name": "marketing-to-sales",
+        "on": "form_submit",
+        "route": {"strategy": "round_robin", "owners": ["sales-a@demo.dk", "sales-b@demo.dk"]},
+        "sla": {"accept_within": "PT4H", "contact_within": "PT24H", "calendar": "dk-business-hours"},
+        "escalation": [
+            {"at": "50%", "action": "remind"},
+            {"at": "100%", "action": "escalate", "to": "manager@demo.dk"},
+            {"at": "150%", "action": "reassign"},
+            {"at": "200%", "action": "gap"},
+        ],
+    }],
+}
+
+
+def _admin(api: Api, method: str, path: str, body: Any = None, key: str = DEMO_KEY) -> Any:
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    return api.client.http.request(method, path, headers=headers,
+                                   body=json.dumps(body).encode() if body is not None else b"")
+
+
+def _journey(api: Api, journey: dict[str, Any] | None = None) -> None:
+    response = _admin(api, "PUT", "/admin/journey", journey or JOURNEY)
+    assert response.status_code == 200, response.body
+
+
+def _always_open(**sla: str) -> dict[str, Any]:
+    journey = copy.deepcopy(JOURNEY)
+    journey["handovers"][0]["sla"] = {"accept_within": "PT4H", **sla}
+    return journey
+
+
+def _lead(api: Api, **fields: str) -> str:
+    email = f"lead-{uuid.uuid4().hex[:8]}@kunde.dk"
+    response = api.client.http.post(
+        "/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+        body=json.dumps({"email": email, "name": "Kunde", **fields}),
+    )
+    assert response.status_code == 201, response.body
+    return str(json_body(response)["lead_id"])
+
+
+def _lead_view(api: Api, lead_id: str) -> dict[str, Any]:
+    return dict(json_body(_admin(api, "GET", f"/leads/{lead_id}")))
+
+
+def _handover(api: Api, lead_id: str) -> dict[str, Any]:
+    (handover,) = _lead_view(api, lead_id)["handovers"]
+    return dict(handover)
+
+
+def _owner_key(api: Api, owner: str) -> str:
+    response = _admin(api, "POST", "/admin/owners", {"owner": owner, "language": "da"})
+    assert response.status_code == 201
+    return str(json_body(response)["user_key"])
+
+
+def _act(api: Api, handover_id: str, action: str, key: str, body: dict[str, Any] | None = None) -> Any:
+    return _admin(api, "POST", f"/handovers/{handover_id}/{action}", body or {}, key=key)
+
+
+def _types(api: Api, lead_id: str) -> list[str]:
+    return [event["type"] for event in _lead_view(api, lead_id)["timeline"]]
+
+
+# --- journey definition --------------------------------------------------------------------------
+
+
+def test_the_example_definition_is_accepted_as_written_and_read_back(api: Api):
+    _journey(api)
+    body = json_body(_admin(api, "GET", "/admin/journey"))
+    assert body["definition"]["handovers"][0]["sla"] == JOURNEY["handovers"][0]["sla"]
+    assert body["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda j: j["handovers"][0]["sla"].update(accept_within="4 hours"), "handovers.0.sla.accept_within"),
+        (lambda j: j["handovers"][0]["sla"].update(calendar="mars-hours"), "body"),
+        (lambda j: j["handovers"][0]["escalation"][1].pop("to"), "handovers.0.escalation.1"),
+        (lambda j: j["handovers"][0]["escalation"][0].update(at="soon"), "handovers.0.escalation.0.at"),
+        (lambda j: j["handovers"][0]["route"].update(strategy="lottery"), "handovers.0.route"),
+        (lambda j: j["handovers"][0]["route"].update(owners=[]), "handovers.0.route.round_robin.owners"),
+        (lambda j: j.update(stages=["a", "a"]), "stages"),
+    ],
+)
+def test_an_invalid_definition_names_the_field_and_the_previous_one_stays(api: Api, change, field):
+    _journey(api)
+    broken = copy.deepcopy(JOURNEY)
+    change(broken)
+    response = _admin(api, "PUT", "/admin/journey", broken)
+    assert response.status_code == 422
+    assert json_body(response)["field"] == field
+    assert json_body(_admin(api, "GET", "/admin/journey"))["version"] == 1
+
+
+def test_only_admins_may_change_the_journey(api: Api):
+    response = api.client.http.put("/admin/journey", headers={"Content-Type": "application/json"},
+                                   body=json.dumps(JOURNEY))
+    assert response.status_code == 401
+
+
+# --- starting and routing ------------------------------------------------------------------------
+
+
+def test_form_submission_starts_a_handover_in_the_same_write(api: Api):
+    _journey(api)
+    lead_id = _lead(api)
+    handover = _handover(api, lead_id)
+    assert handover["status"] == "offered"
+    assert handover["owner"] == "sales-a@demo.dk"
+    # Monday 23 Nov 2026 09:30 UTC is 10:30 in Copenhagen: 4 business hours later is 14:30 local
+    assert handover["due_at"] == "2026-11-23T13:30:00.000Z"
+    assert _types(api, lead_id) == ["form_submit", "stage_change", "handover_started"]
+    assert api.timers.started == [("demo", handover["handover_id"], "2026-11-23T09:30:00.000Z")]
+
+
+def test_round_robin_gives_consecutive_leads_to_alternating_owners(api: Api):
+    _journey(api)
+    owners = [_handover(api, _lead(api))["owner"] for _ in range(4)]
+    assert owners == ["sales-a@demo.dk", "sales-b@demo.dk", "sales-a@demo.dk", "sales-b@demo.dk"]
+
+
+def test_a_returning_lead_does_not_start_a_second_handover(api: Api):
+    _journey(api)
+    email = f"same-{uuid.uuid4().hex[:6]}@kunde.dk"
+    for message in ("first", "second"):
+        api.clock.advance(minutes=5)
+        api.client.http.post("/forms/demo", headers={"Content-Type": "application/json"},
+                             body=json.dumps({"email": email, "message": message}))
+    lead = json_body(_admin(api, "GET", f"/leads?email={email.replace('@', '%40')}"))["leads"][0]
+    assert len(_lead_view(api, lead["lead_id"])["handovers"]) == 1
+
+
+def test_match_route_sends_leads_by_postcode_with_a_fallback(api: Api):
+    journey = _always_open()
+    journey["handovers"][0]["route"] = {
+        "strategy": "match", "field": "postcode",
+        "rules": [{"range": ["1000", "4999"], "owner": "east@demo.dk"},
+                  {"range": ["5000", "9999"], "owner": "west@demo.dk"}],
+        "fallback": "desk@demo.dk",
+    }
+    _journey(api, journey)
+    assert _handover(api, _lead(api, postcode="2100"))["owner"] == "east@demo.dk"
+    assert _handover(api, _lead(api, postcode="8000"))["owner"] == "west@demo.dk"
+    assert _handover(api, _lead(api))["owner"] == "desk@demo.dk"
+
+
+# --- the ladder ----------------------------------------------------------------------------------
+
+
+def test_the_ladder_reminds_escalates_reassigns_and_flags_a_gap_on_time(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()  # step 0: the owner is told
+    assert api.mailer.sent[-1][0] == "sales-a@demo.dk"
+
+    api.clock.advance(hours=2)
+    api.run_timers()
+    api.clock.advance(hours=2)
+    api.run_timers()
+    api.clock.advance(hours=2)
+    api.run_timers()
+    assert _handover(api, lead_id)["owner"] == "sales-b@demo.dk"
+    api.clock.advance(hours=2)
+    api.run_timers()
+
+    assert _types(api, lead_id) == ["form_submit", "stage_change", "handover_started", "notified", "reminded",
+                                    "sla_breached", "escalated", "reassigned", "gap"]
+    assert _handover(api, lead_id)["status"] == "gap"
+    recipients = [to for to, _, _ in api.mailer.sent]
+    assert recipients == ["sales-a@demo.dk", "sales-a@demo.dk", "manager@demo.dk", "sales-b@demo.dk"]
+    assert api.timers.pending == {}
+
+
+def test_nothing_fires_before_it_is_due(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    api.clock.advance(hours=1, minutes=59)
+    api.run_timers()
+    assert "reminded" not in _types(api, lead_id)
+
+
+def test_the_deadline_handler_is_idempotent(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    api.clock.advance(hours=3)
+    first = api.wiring.handovers.fire_due("demo", handover_id)
+    again = api.wiring.handovers.fire_due("demo", handover_id)
+    assert first == again == "2026-11-23T13:30:00.000Z"
+    assert _types(api, lead_id).count("reminded") == 1
+
+
+def test_a_lost_timer_is_caught_by_the_sweep(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.timers.pending.clear()  # the execution never started
+    api.clock.advance(hours=2, minutes=5)
+    assert api.wiring.handovers.sweep() == 1
+    assert {"notified", "reminded"} <= set(_types(api, lead_id))
+
+
+def test_the_sweep_lambda_and_the_deadline_lambda_run_from_their_events(api: Api):
+    from app import handover_deadline, handover_sweep
+
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    answer = handover_deadline({"tenant_id": "demo", "handover_id": handover_id, "due_at": "x"}, None)
+    assert answer == {"tenant_id": "demo", "handover_id": handover_id, "due_at": "2026-11-23T11:30:00.000Z"}
+    api.clock.advance(hours=3)
+    result = api.client.lambda_.invoke(
+        "handover_sweep", api.client.events.generate_cw_event("Scheduled Event", "aws.events", {}, [])
+    )
+    assert result.payload == {"fired": 1}
+    assert handover_sweep is not None
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def test_owner_accepts_in_time_and_the_lead_moves_to_decision(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    key = _owner_key(api, "sales-a@demo.dk")
+    api.clock.advance(hours=1)
+
+    response = _act(api, handover_id, "accept", key)
+
+    assert response.status_code == 200
+    assert json_body(response)["status"] == "accepted"
+    lead = _lead_view(api, lead_id)
+    assert lead["stage"] == "decision"
+    accepted = [event for event in lead["timeline"] if event["type"] == "accepted"][0]
+    assert accepted["late"] is False and accepted["by"] == "owner"
+
+
+def test_a_second_accept_changes_nothing(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    key = _owner_key(api, "sales-a@demo.dk")
+    _act(api, handover_id, "accept", key)
+    again = _act(api, handover_id, "accept", key)
+    assert again.status_code == 200 and json_body(again)["changed"] is False
+    assert _types(api, lead_id).count("accepted") == 1
+
+
+def test_a_late_accept_is_allowed_and_recorded_as_late(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    api.clock.advance(hours=5)
+    _act(api, handover_id, "accept", _owner_key(api, "sales-a@demo.dk"))
+    assert _handover(api, lead_id)["accepted_late"] is True
+
+
+def test_decline_reroutes_to_the_next_owner_and_never_back(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    a_key, b_key = _owner_key(api, "sales-a@demo.dk"), _owner_key(api, "sales-b@demo.dk")
+
+    first = _act(api, handover_id, "decline", a_key, {"reason": "ikke mit område"})
+    assert json_body(first)["owner"] == "sales-b@demo.dk"
+    assert api.mailer.sent[-1][0] == "sales-b@demo.dk"
+    second = _act(api, handover_id, "decline", b_key)
+
+    assert json_body(second)["status"] == "gap"
+    assert _types(api, lead_id)[-4:] == ["declined", "reassigned", "declined", "gap"]
+
+
+def test_someone_else_cannot_act_on_the_handover(api: Api):
+    _journey(api, _always_open())
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    response = _act(api, handover_id, "accept", _owner_key(api, "sales-b@demo.dk"))
+    assert response.status_code == 403
+    assert json_body(response)["field"] == "handover_id"
+
+
+def test_an_admin_may_act_for_the_owner_and_it_is_recorded(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    _act(api, _handover(api, lead_id)["handover_id"], "accept", DEMO_KEY)
+    accepted = [event for event in _lead_view(api, lead_id)["timeline"] if event["type"] == "accepted"][0]
+    assert accepted["by"] == "admin"
+
+
+def test_contacted_needs_an_accept_first(api: Api):
+    _journey(api, _always_open(contact_within="PT24H"))
+    lead_id = _lead(api)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    key = _owner_key(api, "sales-a@demo.dk")
+    assert _act(api, handover_id, "contacted", key).status_code == 409
+    _act(api, handover_id, "accept", key)
+    assert json_body(_act(api, handover_id, "contacted", key))["status"] == "contacted"
+
+
+@pytest.mark.parametrize("key", [OTHER_KEY, DEMO_KEY])
+def test_unknown_or_foreign_handovers_are_404(api: Api, key: str):
+    _journey(api, _always_open())
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    target = handover_id if key == OTHER_KEY else "ho_doesnotexist"
+    response = _act(api, target, "accept", key)
+    assert response.status_code == 404
+
+
+def test_unknown_action_and_bad_reason_are_refused(api: Api):
+    _journey(api, _always_open())
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    assert _act(api, handover_id, "snooze", DEMO_KEY).status_code == 422
+    response = _act(api, handover_id, "decline", DEMO_KEY, {"reason": "x" * 501})
+    assert (response.status_code, json_body(response)["field"]) == (422, "reason")
+
+
+# --- signed links ----------------------------------------------------------------------------------
+
+
+def _links(api: Api) -> tuple[str, str]:
+    text = api.mailer.sent[-1][2]
+    urls = [word for word in text.split() if word.startswith("https://api.leadtrail.test/handovers/")]
+    accept_url = next(url for url in urls if "/accept?" in url)
+    decline_url = next(url for url in urls if "/decline?" in url)
+    return accept_url, decline_url
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_a_signed_link_shows_a_page_on_get_and_acts_only_on_post(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
+
+    page = api.client.http.get(_path(accept_url))
+    assert page.status_code == 200 and b"<form method=\"post\"" in page.body
+    assert _handover(api, lead_id)["status"] == "offered"  # a link scanner's GET accepts nothing
+
+    done = api.client.http.post(_path(accept_url), headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                body="")
+    assert done.status_code == 200
+    handover = _handover(api, lead_id)
+    assert handover["status"] == "accepted" and handover["accepted_by"] == "link"
+
+
+def test_a_tampered_or_expired_link_is_refused(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
+    tampered = accept_url.replace("owner=sales-a%40demo.dk", "owner=sales-b%40demo.dk")
+    assert api.client.http.get(_path(tampered)).status_code == 401
+    api.clock.advance(days=15)
+    expired = api.client.http.post(_path(accept_url), headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                   body="")
+    assert expired.status_code == 401
+    assert _handover(api, lead_id)["status"] != "accepted"
+    query = parse_qs(urlsplit(accept_url).query)
+    assert set(query) == {"t", "owner", "exp", "sig"}
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+def _with_webhook() -> dict[str, Any]:
+    journey = _always_open()
+    journey["webhook"] = {"url": "https://crm.demo.dk/hooks/leadtrail", "secret": "s3cret-s3cret-s3cret"}
+    return journey
+
+
+def test_the_owner_is_also_told_by_a_signed_webhook(api: Api):
+    _journey(api, _with_webhook())
+    _lead(api)
+    api.run_timers()
+    url, body, headers = api.webhooks.posted[-1]
+    assert url == "https://crm.demo.dk/hooks/leadtrail"
+    assert json.loads(body)["type"] == "handover.offer"
+    timestamp = int(headers["Leadtrail-Signature"].split(",")[0][2:])
+    assert headers["Leadtrail-Signature"] == webhook_signature("s3cret-s3cret-s3cret", timestamp, body)
+    assert json_body(_admin(api, "GET", "/admin/journey"))["definition"]["webhook"]["secret"] == "********"
+
+
+def test_a_failing_webhook_is_retried_then_dead_lettered_and_can_be_replayed(api: Api):
+    _journey(api, _with_webhook())
+    _lead(api)
+    api.webhooks.statuses = [500, 502, OSError("connection refused"), 503]
+    api.run_timers()
+    assert len(api.webhooks.posted) == 4
+    letters = json_body(_admin(api, "GET", "/admin/webhooks/dead-letters"))["dead_letters"]
+    assert len(letters) == 1 and letters[0]["last_error"] == "HTTP 503"
+
+    replay = _admin(api, "POST", f"/admin/webhooks/dead-letters/{letters[0]['letter_id']}/replay")
+    assert json_body(replay)["delivered"] is True
+    assert json_body(_admin(api, "GET", "/admin/webhooks/dead-letters"))["dead_letters"] == []
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def test_the_report_counts_outcomes_and_time_to_accept_per_owner(api: Api):
+    _journey(api, _always_open())
+    a_key, b_key = _owner_key(api, "sales-a@demo.dk"), _owner_key(api, "sales-b@demo.dk")
+    first, second, third = (_handover(api, _lead(api))["handover_id"] for _ in range(3))
+    api.clock.advance(minutes=10)
+    _act(api, first, "accept", a_key)          # sales-a, in SLA after 600 s
+    _act(api, second, "decline", b_key)        # sales-b declines → sales-a
+    api.clock.advance(hours=5)
+    _act(api, second, "accept", a_key)         # late
+    # the third (sales-a) stays open
+
+    report = json_body(_admin(api, "GET", "/reports/handovers?from=2026-11-01&to=2026-11-30"))
+
+    assert (report["handovers"], report["accepted_in_sla"], report["accepted_late"]) == (3, 1, 1)
+    assert (report["declined"], report["gaps"], report["open"]) == (1, 0, 1)
+    assert report["owners"]["sales-a@demo.dk"]["accepted_in_sla"] == 1
+    assert report["owners"]["sales-b@demo.dk"]["declined"] == 1
+    assert 500 <= report["time_to_accept_p50"] <= 750
+    assert third
+
+
+@pytest.mark.parametrize(("query", "field"), [("from=yesterday", "from"), ("to=2026-13-45", "to"),
+                                               ("from=2026-11-30&to=2026-11-01", "from"), ("colour=red", "colour")])
+def test_bad_report_ranges_are_refused(api: Api, query: str, field: str):
+    response = _admin(api, "GET", f"/reports/handovers?{query}")
+    assert response.status_code == 422
+    assert json_body(response)["field"] == field
+
+
+def test_reports_need_the_admin_key(api: Api):
+    assert api.client.http.get("/reports/handovers").status_code == 401
