@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -67,10 +68,13 @@ class LocalTimers(Timers):
     It runs the same deadline handler as the state machine does, within a tick of the due time.
     """
 
-    def __init__(self, fire_due: FireDue, clock: Clock, tick: float = 0.2):
+    def __init__(self, fire_due: FireDue, clock: Clock, tick: float = 0.2,
+                 sweep: Callable[[], int] | None = None, sweep_every: float = 60.0):
         self.fire_due = fire_due
         self.clock = clock
         self.tick = tick
+        self.sweep = sweep
+        self.sweep_every = sweep_every
         self._heap: list[tuple[str, str, str]] = []
         self._running: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -99,7 +103,14 @@ class LocalTimers(Timers):
         return None
 
     def _run(self) -> None:
+        last_sweep = time.monotonic()
         while not self._stop.is_set():
+            if self.sweep is not None and time.monotonic() - last_sweep >= self.sweep_every:
+                last_sweep = time.monotonic()
+                try:
+                    self.sweep()
+                except Exception:  # noqa: BLE001 - the next sweep tries again
+                    logger.exception("local sweep failed")
             due = self._next_due()
             if due is None:
                 self._stop.wait(self.tick)

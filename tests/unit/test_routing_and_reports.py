@@ -1,0 +1,84 @@
+"""Routing rules and report percentiles, as pure functions."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from chalicelib.domain.journey import MatchRoute, RoundRobinRoute
+from chalicelib.domain.reports import bucket_bounds, bucket_of, percentile, summarise
+from chalicelib.domain.routing import candidates, next_owner, rule_matches
+
+
+def _turns():
+    counters: dict[str, itertools.count[int]] = {}
+    return lambda rotation: next(counters.setdefault(rotation, itertools.count(1)))
+
+
+def test_round_robin_rotates_and_keeps_everyone_as_a_later_candidate():
+    route = RoundRobinRoute(strategy="round_robin", owners=["a", "b", "c"])
+    turns = _turns()
+    assert [candidates(route, {}, turns, "r") for _ in range(4)] == [
+        ["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"], ["a", "b", "c"],
+    ]
+
+
+MATCH = MatchRoute.model_validate({
+    "strategy": "match", "field": "postcode",
+    "rules": [
+        {"range": ["1000", "4999"], "owner": "east"},
+        {"range": ["5000", "9999"], "team": ["w1", "w2"]},
+        {"field": "product", "equals": ["Heat Pump"], "reseller": "varme-partner"},
+    ],
+    "fallback": "desk",
+})
+
+
+@pytest.mark.parametrize(("fields", "first"), [
+    ({"postcode": "2100"}, "east"), ({"postcode": " 8000 "}, "w1"), ({"postcode": "DK-2100"}, "desk"),
+    ({"product": "heat pump"}, "varme-partner"), ({}, "desk"), ({"postcode": "999"}, "desk"),
+])
+def test_match_routes_by_postcode_range_product_or_falls_back(fields, first):
+    assert candidates(MATCH, fields, _turns(), "m")[0] == first
+
+
+def test_a_team_rotates_and_the_fallback_comes_last():
+    turns = _turns()
+    assert candidates(MATCH, {"postcode": "8000"}, turns, "m") == ["w1", "w2", "desk"]
+    assert candidates(MATCH, {"postcode": "8000"}, turns, "m") == ["w2", "w1", "desk"]
+
+
+def test_text_ranges_compare_case_insensitively():
+    rule = MATCH.rules[0].model_copy(update={"range": ("a", "m")})
+    assert rule_matches(rule, "Hovedstaden") and not rule_matches(rule, "Sjælland")
+
+
+def test_next_owner_never_returns_to_someone_who_declined_or_the_current_owner():
+    assert next_owner(["a", "b", "c"], "a", ["a"]) == "b"
+    assert next_owner(["a", "b", "c"], "b", ["a", "b"]) == "c"
+    assert next_owner(["a", "b", "c"], "c", ["a", "b", "c"]) is None
+    assert next_owner(["a", "b"], "b", []) == "a"
+    assert next_owner(["a"], "a", []) is None
+
+
+def test_histogram_buckets_cover_every_time_and_percentiles_land_in_the_right_bucket():
+    for seconds in (0.2, 1, 59, 600, 3600, 86_400 * 3):
+        low, high = bucket_bounds(bucket_of(seconds))
+        assert low <= seconds < high
+    histogram: dict[int, int] = {}
+    for seconds in [60] * 50 + [3600] * 40 + [86_400] * 10:
+        histogram[bucket_of(seconds)] = histogram.get(bucket_of(seconds), 0) + 1
+    p50, p90 = percentile(histogram, 0.5), percentile(histogram, 0.9)
+    assert p50 is not None and 60 * 0.8 <= p50 <= 60 * 1.25
+    assert p90 is not None and 3600 * 0.8 <= p90 <= 3600 * 1.25
+    assert percentile({}, 0.5) is None
+
+
+def test_summary_adds_days_and_keeps_owners_apart():
+    rows = [(None, {"handovers": 2, "gaps": 1, "tta_20": 1}), (None, {"handovers": 1, "open": 1}),
+            ("a", {"handovers": 2, "gaps": 1}), ("b", {"handovers": 1, "accepted_in_sla": 1, "tta_20": 1})]
+    report = summarise(rows)
+    assert (report["handovers"], report["gaps"], report["open"]) == (3, 1, 1)
+    assert report["owners"]["a"]["gaps"] == 1 and "open" not in report["owners"]["a"]
+    assert report["owners"]["b"]["time_to_accept_p50"] is not None
