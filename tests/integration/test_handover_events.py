@@ -6,10 +6,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.conftest import Api, load_event
-
 from chalicelib.local.provision import TEMPLATE, template
 from chalicelib.services.ports import JourneyStore
+from tests.conftest import Api, load_event
 
 
 def _invoke(event: dict[str, Any]) -> dict[str, Any]:
