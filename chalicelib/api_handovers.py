@@ -15,6 +15,7 @@ from chalicelib.domain.handover import Actor
 from chalicelib.domain.links import SignedAction, verify
 from chalicelib.errors import InvalidInput, MalformedInput, NotFound, Unauthorized
 from chalicelib.http import answers_errors, header, html_response, json_response, raw_body
+from chalicelib.models import json_object
 from chalicelib.services.handovers import present
 from chalicelib.services.tenancy import register_owner
 
@@ -38,13 +39,7 @@ def _json_body(required: bool = True) -> dict[str, Any]:
         if required:
             raise MalformedInput("a JSON body is required", field="body")
         return {}
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise MalformedInput("the body is not JSON", field="body") from None
-    if not isinstance(data, dict):
-        raise MalformedInput("the body must be a JSON object", field="body")
-    return data
+    return json_object(body)
 
 
 # --- journey definition and owners ---------------------------------------------------------------

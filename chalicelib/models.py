@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, MalformedInput
 
 MAX_EVENTS_PER_BATCH = 25
 MAX_COLLECT_BYTES = 16 * 1024
@@ -22,6 +23,17 @@ HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://
 _TRUE = {"true", "on", "1", "yes", "ja"}
 _FALSE = {"false", "off", "0", "no", "nej", ""}
 _EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def json_object(text: str | bytes) -> dict[str, Any]:
+    """A request body that must be one JSON object."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise MalformedInput("the body is not JSON", field="body") from None
+    if not isinstance(data, dict):
+        raise MalformedInput("the body must be a JSON object", field="body")
+    return data
 
 
 def field_errors(error: ValidationError, prefix: str = "") -> list[dict[str, Any]]:

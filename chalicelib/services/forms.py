@@ -26,7 +26,7 @@ from chalicelib.errors import (
     MalformedInput,
     PayloadTooLarge,
 )
-from chalicelib.models import MAX_FORM_BYTES, FormSubmission
+from chalicelib.models import MAX_FORM_BYTES, FormSubmission, json_object
 from chalicelib.observability import count, traced
 from chalicelib.services.handovers import Handovers
 from chalicelib.services.ports import JourneyStore, Receipt, Spam
@@ -73,13 +73,7 @@ def read_fields(body: bytes, content_type: str) -> dict[str, Any]:
         for name, value in pairs:
             fields.setdefault(name, value)  # a repeated field keeps its first value, as PHP does not
         return fields
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise MalformedInput("the body is not JSON", field="body") from None
-    if not isinstance(data, dict):
-        raise MalformedInput("the body must be a JSON object", field="body")
-    return data
+    return json_object(text)
 
 
 def _fingerprint(fields: dict[str, Any]) -> str:
