@@ -9,7 +9,8 @@ from typing import Any
 
 from chalicelib.services.notify import Mailer, WebhookTransport
 
-WEBHOOK_TIMEOUT_SECONDS = 5
+# Four attempts with back-off must fit well inside the deadline Lambda's 60 s.
+WEBHOOK_TIMEOUT_SECONDS = 3
 
 
 class SesMailer(Mailer):
