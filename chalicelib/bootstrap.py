@@ -97,7 +97,7 @@ class Container:
 
     @cached_property
     def leads(self) -> LeadReader:
-        return LeadReader(self.store)
+        return LeadReader(self.store, self.journeys)
 
 
 _container: Container | None = None

@@ -7,11 +7,11 @@ from typing import Any
 from chalicelib.domain.capture import PageView
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.leads import Lead, lead_id_for
-from chalicelib.domain.stages import DEFAULT_STAGES
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.models import LeadQuery
 from chalicelib.observability import traced
 from chalicelib.services.handovers import present
+from chalicelib.services.journeys import Journeys
 from chalicelib.services.ports import JourneyStore
 
 
@@ -53,8 +53,9 @@ def _pageview_event(view: PageView) -> dict[str, Any]:
 
 
 class LeadReader:
-    def __init__(self, store: JourneyStore):
+    def __init__(self, store: JourneyStore, journeys: Journeys):
         self.store = store
+        self.journeys = journeys
 
     @traced
     def lead_with_timeline(self, tenant_id: str, lead_id: str) -> dict[str, Any]:
@@ -77,8 +78,9 @@ class LeadReader:
             return {"leads": [lead_summary(lead)] if lead else [], "next_cursor": None}
         if not query.stage:
             raise InvalidInput("give either email or stage", field="stage")
-        if query.stage not in DEFAULT_STAGES:
-            raise InvalidInput(f"stage must be one of {', '.join(DEFAULT_STAGES)}", field="stage")
+        stages = self.journeys.definition(tenant_id).stages
+        if query.stage not in stages:
+            raise InvalidInput(f"stage must be one of {', '.join(stages)}", field="stage")
         since = iso(parse_iso(query.since)) if query.since else "0000"
         page = self.store.leads_in_stage(tenant_id, query.stage, since, query.limit, query.cursor)
         return {"leads": [lead_summary(lead) for lead in page.leads], "next_cursor": page.next_cursor}
