@@ -452,3 +452,24 @@ def test_bad_report_ranges_are_refused(api: Api, query: str, field: str):
 
 def test_reports_need_the_admin_key(api: Api):
     assert api.client.http.get("/reports/handovers").status_code == 401
+
+
+def test_handover_metrics_are_emitted(api: Api, capsys: pytest.CaptureFixture[str]):
+    _journey(api, _always_open())
+    first, second = _lead(api), _lead(api)
+    capsys.readouterr()
+    api.run_timers()
+    api.clock.advance(minutes=30)
+    _act(api, _handover(api, first)["handover_id"], "accept", _owner_key(api, "sales-a@demo.dk"))
+    api.clock.advance(hours=8)
+    api.run_timers()
+    from chalicelib.observability import metrics
+
+    metrics.flush_metrics()  # what the deadline Lambda does after each invocation
+    output = capsys.readouterr().out
+    emf = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"_aws"' in line]
+    names = {metric["Name"] for line in emf for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"HandoversAccepted", "SlaBreaches", "Gaps", "TimeToAccept"} <= names
+    time_to_accept = [line["TimeToAccept"] for line in emf if "TimeToAccept" in line]
+    assert time_to_accept and time_to_accept[0] in (1800.0, [1800.0])
+    assert second
