@@ -30,10 +30,6 @@ def _signature(secret: bytes, action: SignedAction) -> str:
     return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
 
 
-def sign(secret: bytes, action: SignedAction) -> str:
-    return _signature(secret, action)
-
-
 def link(secret: bytes, base_url: str, action: SignedAction) -> str:
     query = urlencode({"t": action.tenant_id, "owner": action.owner, "exp": action.expires,
                        "sig": _signature(secret, action)})

@@ -237,9 +237,6 @@ class Handovers:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def for_lead(self, tenant_id: str, lead_id: str) -> list[dict[str, Any]]:
-        return [present(state) for state in self.store.lead_handovers(tenant_id, lead_id)]
-
     def report(self, tenant_id: str, from_text: str | None, to_text: str | None) -> dict[str, Any]:
         """Hand-over outcomes for hand-overs started in the range (default: the last 30 days)."""
         today = self.clock()

@@ -473,3 +473,24 @@ def test_handover_metrics_are_emitted(api: Api, capsys: pytest.CaptureFixture[st
     time_to_accept = [line["TimeToAccept"] for line in emf if "TimeToAccept" in line]
     assert time_to_accept and time_to_accept[0] in (1800.0, [1800.0])
     assert second
+
+
+def test_owner_reads_their_own_handover_but_not_someone_elses(api: Api):
+    _journey(api, _always_open())
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    mine = api.client.http.get(f"/handovers/{handover_id}",
+                               headers={"Authorization": f"Bearer {_owner_key(api, 'sales-a@demo.dk')}"})
+    theirs = api.client.http.get(f"/handovers/{handover_id}",
+                                 headers={"Authorization": f"Bearer {_owner_key(api, 'sales-b@demo.dk')}"})
+    assert mine.status_code == 200 and json_body(mine)["owner"] == "sales-a@demo.dk"
+    assert theirs.status_code == 404
+    assert api.client.http.get(f"/handovers/{handover_id}").status_code == 401
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"owner": "has space"}, "owner"), ({"owner": "x", "email": "nope"}, "email"),
+    ({"owner": "a@b.dk", "language": "sv"}, "language"),
+])
+def test_bad_owner_registrations_name_the_field(api: Api, body: dict[str, str], field: str):
+    response = _admin(api, "POST", "/admin/owners", body)
+    assert response.status_code == 422 and json_body(response)["field"] == field
