@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.sla import (
     ALWAYS,
@@ -152,8 +160,9 @@ class Webhook(_Strict):
 
 class JourneyDefinition(_Strict):
     stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2, max_length=20)
-    handovers: list[Handover] = Field(default_factory=list, max_length=20)
+    # Calendars come before hand-overs so that the hand-overs' references can be checked against them.
     calendars: dict[Name, CalendarDefinition] = Field(default_factory=dict)
+    handovers: list[Handover] = Field(default_factory=list, max_length=20)
     language: Literal["da", "en"] = "en"
     webhook: Webhook | None = None
 
@@ -164,20 +173,30 @@ class JourneyDefinition(_Strict):
             raise ValueError("each stage may appear once")
         return stages
 
-    @model_validator(mode="after")
-    def _references_resolve(self) -> JourneyDefinition:
-        names = [handover.name for handover in self.handovers]
-        if len(set(names)) != len(names):
-            raise ValueError("hand-over names must be unique")
-        for name, spec in self.calendars.items():
+    @field_validator("calendars")
+    @classmethod
+    def _calendars_build(cls, calendars: dict[str, CalendarDefinition]) -> dict[str, CalendarDefinition]:
+        for name, spec in calendars.items():
             if name in BUILT_IN_CALENDARS:
                 raise ValueError(f"calendar {name!r} is built in and cannot be redefined")
-            _build_calendar(name, spec)
-        for handover in self.handovers:
+            try:
+                _build_calendar(name, spec)
+            except ValueError as error:
+                raise ValueError(f"calendar {name!r}: {error}") from None
+        return calendars
+
+    @field_validator("handovers")
+    @classmethod
+    def _references_resolve(cls, handovers: list[Handover], info: ValidationInfo) -> list[Handover]:
+        names = [handover.name for handover in handovers]
+        if len(set(names)) != len(names):
+            raise ValueError("hand-over names must be unique")
+        calendars = info.data.get("calendars") or {}
+        for handover in handovers:
             calendar = handover.sla.calendar
-            if calendar and calendar not in BUILT_IN_CALENDARS and calendar not in self.calendars:
+            if calendar and calendar not in BUILT_IN_CALENDARS and calendar not in calendars:
                 raise ValueError(f"hand-over {handover.name!r} uses unknown calendar {calendar!r}")
-        return self
+        return handovers
 
     def clock_for(self, handover: Handover) -> Clock:
         """The SLA clock of a hand-over: its calendar, or 24/7 when it names none."""

@@ -94,7 +94,8 @@ def test_the_example_definition_is_accepted_as_written_and_read_back(api: Api):
     ("change", "field"),
     [
         (lambda j: j["handovers"][0]["sla"].update(accept_within="4 hours"), "handovers.0.sla.accept_within"),
-        (lambda j: j["handovers"][0]["sla"].update(calendar="mars-hours"), "body"),
+        (lambda j: j["handovers"][0]["sla"].update(calendar="mars-hours"), "handovers"),
+        (lambda j: j.update(calendars={"mine": {"timezone": "Mars/Olympus"}}), "calendars"),
         (lambda j: j["handovers"][0]["escalation"][1].pop("to"), "handovers.0.escalation.1"),
         (lambda j: j["handovers"][0]["escalation"][0].update(at="soon"), "handovers.0.escalation.0.at"),
         (lambda j: j["handovers"][0]["route"].update(strategy="lottery"), "handovers.0.route"),
