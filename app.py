@@ -83,22 +83,25 @@ def collect() -> Response:
     return json_response({"accepted": result.accepted, "rejected": result.rejected}, status=202, headers=cors)
 
 
-@app.route("/collect", methods=["OPTIONS"])
-@answers_errors
-def collect_preflight() -> Response:
-    """CORS preflight for ``fetch`` senders; the snippet itself uses sendBeacon and needs none."""
-    request = _request()
-    origin = header(request, "origin")
-    params: dict[str, str] = dict(request.query_params or {})
-    site_key = params.get("site", "")
+def _preflight(site_key: str, allowed_headers: str) -> Response:
+    """CORS preflight: only the site's own origins may send from a browser with ``fetch``."""
+    origin = header(_request(), "origin")
     container().tenancy.site_for_origin(site_key, origin)
     return Response(body="", status_code=204, headers={
         "Access-Control-Allow-Origin": origin or "",
         "Access-Control-Allow-Methods": "POST",
-        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Allow-Headers": allowed_headers,
         "Access-Control-Max-Age": "600",
         "Vary": "Origin",
     })
+
+
+@app.route("/collect", methods=["OPTIONS"])
+@answers_errors
+def collect_preflight() -> Response:
+    """For ``fetch`` senders; the snippet itself uses sendBeacon and needs no preflight."""
+    params: dict[str, str] = dict(_request().query_params or {})
+    return _preflight(params.get("site", ""), "Content-Type")
 
 
 # --- leads ---------------------------------------------------------------------------------------
@@ -124,6 +127,13 @@ def submit_form(site: str) -> Response:
     if result.redirect_to:
         return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
     return thank_you_page(result.site.language, origin)
+
+
+@app.route("/forms/{site}", methods=["OPTIONS"])
+@answers_errors
+def form_preflight(site: str) -> Response:
+    """A site's own JavaScript may post JSON forms (with an Idempotency-Key) from the browser."""
+    return _preflight(site, "Content-Type, Idempotency-Key")
 
 
 def _tenant() -> str:

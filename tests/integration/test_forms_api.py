@@ -232,3 +232,14 @@ def test_other_tenants_admin_key_cannot_read_the_lead(api: Api):
     response = _lead(api, lead_id, key=OTHER_KEY)
     assert response.status_code == 404
     assert json_body(response)["field"] == "lead_id"
+
+
+def test_a_sites_own_pages_may_post_json_forms_from_the_browser(api: Api):
+    ok = api.client.http.request("OPTIONS", "/forms/demo", headers={"Origin": DEMO_ORIGIN}, body=b"")
+    assert ok.status_code == 204
+    assert ok.headers["Access-Control-Allow-Origin"] == DEMO_ORIGIN
+    assert "Idempotency-Key" in ok.headers["Access-Control-Allow-Headers"]
+    refused = api.client.http.request("OPTIONS", "/forms/demo", headers={"Origin": OTHER_ORIGIN}, body=b"")
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused.headers
+    created = _submit_json(api, {"email": _email()})
+    assert created.headers["Access-Control-Allow-Origin"] == DEMO_ORIGIN

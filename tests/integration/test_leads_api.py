@@ -137,6 +137,7 @@ def test_sample_events_reach_every_handler(api: Api):
     api.clock.advance(seconds=1)
     assert _invoke(load_event("collect"))["statusCode"] == 202
     assert _invoke(load_event("collect_preflight"))["statusCode"] == 204
+    assert _invoke(load_event("form_preflight"))["statusCode"] == 204
     form = _invoke(load_event("form_json"))
     assert form["statusCode"] == 201
     lead_id = json.loads(form["body"])["lead_id"]
