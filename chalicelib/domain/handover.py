@@ -101,6 +101,7 @@ class Counter:
 class Notification:
     kind: str  # offer, reminder, escalation
     to: str
+    name: str
     handover_id: str
     lead_id: str
     owner: str
@@ -231,8 +232,8 @@ def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, **details: obje
 
 
 def _notification(kind: str, to: str, state: HandoverState) -> Notification:
-    return Notification(kind=kind, to=to, handover_id=state.handover_id, lead_id=state.lead_id, owner=state.owner,
-                        due_at=state.accept_due_at)
+    return Notification(kind=kind, to=to, name=state.name, handover_id=state.handover_id, lead_id=state.lead_id,
+                        owner=state.owner, due_at=state.accept_due_at)
 
 
 def _check_actor(state: HandoverState, actor: Actor) -> str:

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from chalicelib.domain.clock import Clock, epoch_seconds, iso
+from chalicelib.domain.clock import Clock, epoch_seconds, iso, parse_iso
 from chalicelib.domain.handover import Notification
 from chalicelib.domain.journey import JourneyDefinition, Webhook
 from chalicelib.domain.leads import Lead
 from chalicelib.domain.links import LINK_LIFETIME, SignedAction, link, webhook_signature
+from chalicelib.domain.sla import BusinessCalendar
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import DeadLetter, JourneyStore
@@ -44,37 +46,43 @@ class Message:
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "offer.subject": "New lead for you: {who}",
-        "offer.text": "You have a new lead: {who}.\n\nPlease accept it by {due} (UTC).\n\nAccept: {accept}\n"
+        "offer.text": "You have a new lead: {who}.\n\nPlease accept it by {due}.\n\nAccept: {accept}\n"
                       "Decline: {decline}\n\nThe lead: {lead_summary}\n",
         "reminder.subject": "Reminder: {who} is waiting for you",
-        "reminder.text": "The lead {who} is still waiting. Please accept it by {due} (UTC).\n\nAccept: {accept}\n"
+        "reminder.text": "The lead {who} is still waiting. Please accept it by {due}.\n\nAccept: {accept}\n"
                          "Decline: {decline}\n",
         "escalation.subject": "Lead not accepted in time: {who}",
-        "escalation.text": "The lead {who} was offered to {owner} and has not been accepted by {due} (UTC).\n"
+        "escalation.text": "The lead {who} was offered to {owner} and has not been accepted by {due}.\n"
                            "Hand-over: {handover_id}\n",
     },
     "da": {
         "offer.subject": "Nyt lead til dig: {who}",
-        "offer.text": "Du har fået et nyt lead: {who}.\n\nAcceptér det senest {due} (UTC).\n\nAcceptér: {accept}\n"
+        "offer.text": "Du har fået et nyt lead: {who}.\n\nAcceptér det senest {due}.\n\nAcceptér: {accept}\n"
                       "Afvis: {decline}\n\nLeadet: {lead_summary}\n",
         "reminder.subject": "Påmindelse: {who} venter på dig",
-        "reminder.text": "Leadet {who} venter stadig. Acceptér det senest {due} (UTC).\n\nAcceptér: {accept}\n"
+        "reminder.text": "Leadet {who} venter stadig. Acceptér det senest {due}.\n\nAcceptér: {accept}\n"
                          "Afvis: {decline}\n",
         "escalation.subject": "Lead ikke accepteret til tiden: {who}",
-        "escalation.text": "Leadet {who} blev givet til {owner} og er ikke accepteret inden {due} (UTC).\n"
+        "escalation.text": "Leadet {who} blev givet til {owner} og er ikke accepteret inden {due}.\n"
                            "Overdragelse: {handover_id}\n",
     },
 }
 
 
-def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str
-            ) -> Message:
+def local_time(moment: str, timezone: str) -> str:
+    """A deadline as people read it: in the hand-over calendar's time zone, with its abbreviation."""
+    when = parse_iso(moment).astimezone(ZoneInfo(timezone))
+    return when.strftime("%Y-%m-%d %H:%M ") + (when.tzname() or timezone)
+
+
+def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str,
+            timezone: str = "UTC") -> Message:
     texts = TEXTS.get(language, TEXTS["en"])
     who = (lead.name or lead.email) if lead else notification.lead_id
     summary = ", ".join(str(value) for value in (
         lead.name, lead.company, lead.email, lead.phone, lead.fields.get("postcode") if lead else None,
     ) if value) if lead else notification.lead_id
-    values = {"who": who, "due": notification.due_at[:16].replace("T", " "), "accept": accept_url,
+    values = {"who": who, "due": local_time(notification.due_at, timezone), "accept": accept_url,
               "decline": decline_url, "lead_summary": summary, "owner": notification.owner,
               "handover_id": notification.handover_id}
     return Message(subject=texts[f"{notification.kind}.subject"].format(**values),
@@ -115,7 +123,10 @@ class Notifier:
         contact = self.store.owner_contact(tenant_id, notification.to)
         address, language = contact if contact else (notification.to, None)
         accept_url, decline_url = self.links(tenant_id, notification)
-        message = compose(notification, language or journey.language, lead, accept_url, decline_url)
+        definition = journey.handover(notification.name)
+        clock = journey.clock_for(definition) if definition else None
+        timezone = clock.timezone if isinstance(clock, BusinessCalendar) else "UTC"
+        message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone)
         if "@" in address:
             try:
                 self.mailer.send(address, message.subject, message.text)

@@ -495,3 +495,12 @@ def test_owner_reads_their_own_handover_but_not_someone_elses(api: Api):
 def test_bad_owner_registrations_name_the_field(api: Api, body: dict[str, str], field: str):
     response = _admin(api, "POST", "/admin/owners", body)
     assert response.status_code == 422 and json_body(response)["field"] == field
+
+
+def test_the_offer_states_the_deadline_in_the_calendars_time_zone_and_language(api: Api):
+    _journey(api, {**JOURNEY, "language": "da"})
+    _lead(api)
+    api.run_timers()
+    to, subject, text = api.mailer.sent[-1]
+    assert to == "sales-a@demo.dk" and subject.startswith("Nyt lead til dig")
+    assert "Acceptér det senest 2026-11-23 14:30 CET." in text
