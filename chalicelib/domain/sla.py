@@ -8,6 +8,7 @@ holidays (from the maintained ``holidays`` library) nor on the tenant's own clos
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,15 +17,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-# A calendar that finds no open time within this horizon is broken, not slow.
+# A calendar that cannot give the asked-for open time within this horizon is broken (or the SLA is),
+# not slow; the bound also keeps `add` finite for a calendar that is closed for years.
 MAX_SEARCH = timedelta(days=3 * 366)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# ASCII digits only: `\d` would also accept e.g. Arabic-Indic digits, which float() happily reads.
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _DURATION = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+    rf"P(?!$)(?:(?P<weeks>{_NUMBER})W)?(?:(?P<days>{_NUMBER})D)?"
+    rf"(?:T(?=[0-9])(?:(?P<hours>{_NUMBER})H)?(?:(?P<minutes>{_NUMBER})M)?(?:(?P<seconds>{_NUMBER})S)?)?"
 )
-_SHARE = re.compile(r"^(?P<share>\d+(?:\.\d+)?)%$")
+_SHARE = re.compile(rf"(?P<share>{_NUMBER})%")
+_CLOCK_TIME = re.compile(r"(?P<hours>[01][0-9]|2[0-3]):(?P<minutes>[0-5][0-9])")
 
 
 class InvalidDuration(ValueError):
@@ -39,20 +44,39 @@ def parse_duration(text: str) -> timedelta:
     date_part = value.split("T", 1)[0]
     if value.startswith("P") and ("Y" in date_part or "M" in date_part):
         raise InvalidDuration(f"{text!r}: years and months have no fixed length; use weeks, days or hours")
-    match = _DURATION.match(value)
+    match = _DURATION.fullmatch(value)
     if not match:
         raise InvalidDuration(f"{text!r} is not an ISO-8601 duration such as PT4H or P1DT2H")
     parts = {name: float(amount) for name, amount in match.groupdict().items() if amount is not None}
-    duration = timedelta(**parts)
+    try:
+        if not all(math.isfinite(amount) for amount in parts.values()):
+            raise OverflowError
+        duration = timedelta(**parts)
+    except OverflowError:
+        raise InvalidDuration(f"{text!r} is too long to be a deadline") from None
+    # Below a microsecond a timedelta rounds to zero, which is refused here too.
     if duration <= timedelta(0):
         raise InvalidDuration(f"{text!r} must be longer than zero")
     return duration
 
 
 def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("times must carry a time zone")
     return moment.astimezone(UTC)
+
+
+def _not_negative(duration: timedelta) -> None:
+    if duration < timedelta(0):
+        raise ValueError(f"a duration of open time cannot be negative ({duration})")
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    # A folder name such as "Europe" surfaces as IsADirectoryError, an OSError, not as "not found".
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {timezone!r}") from None
 
 
 class AlwaysOpen:
@@ -65,15 +89,30 @@ class AlwaysOpen:
         return True
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        return _utc(start) + duration
+        _not_negative(duration)
+        try:
+            return _utc(start) + duration
+        except OverflowError:
+            raise ValueError(f"{duration} after {start.isoformat()} is beyond the calendar") from None
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         return max(timedelta(0), _utc(end) - _utc(start))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _public_holidays(country: str, year: int) -> frozenset[date]:
+    # Default category only: official public holidays. In Denmark that leaves out Christmas Eve, New
+    # Year's Eve, 1 May and Constitution Day, which tenants close through `closed_dates` if they do.
     return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+@lru_cache(maxsize=64)
+def _knows_country(country: str) -> bool:
+    try:
+        holidays.country_holidays(country)
+    except NotImplementedError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -85,13 +124,24 @@ class BusinessCalendar:
     closes: time = time(16, 0)
     holidays_country: str | None = "DK"
     closed_dates: tuple[date, ...] = field(default_factory=tuple)
+    # A set for the per-day lookup: a tenant may list hundreds of closed dates.
+    _closed: frozenset[date] = field(init=False, repr=False, compare=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        # Checked here as well as in calendar_from_spec so that no calendar fails later, mid-deadline.
+        _zone(self.timezone)
+        if not self.weekdays or any(day not in range(7) for day in self.weekdays):
+            raise ValueError(f"calendar {self.name!r}: weekdays must be one or more of 0 (Monday) to 6 (Sunday)")
+        if self.closes <= self.opens:
+            raise ValueError(f"calendar {self.name!r}: closes must be after opens")
+        object.__setattr__(self, "_closed", frozenset(self.closed_dates))
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
     def is_business_day(self, day: date) -> bool:
-        if day.weekday() not in self.weekdays or day in self.closed_dates:
+        if day.weekday() not in self.weekdays or day in self._closed:
             return False
         return not (self.holidays_country and day in _public_holidays(self.holidays_country, day.year))
 
@@ -113,10 +163,12 @@ class BusinessCalendar:
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The moment when ``duration`` of open time has passed after ``start``."""
+        _not_negative(duration)
         cursor = _utc(start)
         remaining = duration
         day = cursor.astimezone(self.zone).date()
         last_day = day + MAX_SEARCH
+        # One step per calendar day, each taking that day's whole window at once.
         while day <= last_day:
             if self.is_business_day(day):
                 opening, closing = self._window(day)
@@ -127,7 +179,10 @@ class BusinessCalendar:
                         return begin + remaining
                     remaining -= available
             day += timedelta(days=1)
-        raise ValueError(f"calendar {self.name!r} has no open time within {MAX_SEARCH.days} days")
+        raise ValueError(
+            f"calendar {self.name!r} does not give {duration} of open time within {MAX_SEARCH.days} days "
+            f"of {start.isoformat()}"
+        )
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Open time between two moments."""
@@ -136,7 +191,8 @@ class BusinessCalendar:
             return timedelta(0)
         total = timedelta(0)
         day = begin.astimezone(self.zone).date()
-        while day <= finish.astimezone(self.zone).date():
+        last_day = finish.astimezone(self.zone).date()
+        while day <= last_day:
             if self.is_business_day(day):
                 opening, closing = self._window(day)
                 overlap = min(closing, finish) - max(opening, begin)
@@ -153,11 +209,10 @@ DK_BUSINESS_HOURS = BusinessCalendar(name="dk-business-hours")
 
 
 def _clock_time(text: str, part: str) -> time:
-    try:
-        hours, minutes = (int(piece) for piece in text.split(":"))
-        return time(hours, minutes)
-    except ValueError:
-        raise ValueError(f"{part} must be HH:MM, not {text!r}") from None
+    match = _CLOCK_TIME.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"{part} must be HH:MM between 00:00 and 23:59, not {text!r}")
+    return time(int(match.group("hours")), int(match.group("minutes")))
 
 
 def calendar_from_spec(
@@ -170,10 +225,7 @@ def calendar_from_spec(
     closed_dates: list[date],
 ) -> BusinessCalendar:
     """A tenant-defined calendar; each broken part is named in the error."""
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {timezone!r}") from None
+    _zone(timezone)
     if not days:
         raise ValueError("a calendar needs at least one open day")
     unknown = [day for day in days if day not in DAY_NAMES]
@@ -181,12 +233,9 @@ def calendar_from_spec(
         raise ValueError(f"unknown day {unknown[0]!r}; use {', '.join(DAY_NAMES)}")
     opening, closing = _clock_time(opens, "opens"), _clock_time(closes, "closes")
     if closing <= opening:
-        raise ValueError("closes must be after opens")
-    if holidays_country is not None:
-        try:
-            holidays.country_holidays(holidays_country)
-        except NotImplementedError:
-            raise ValueError(f"unknown holidays country {holidays_country!r}") from None
+        raise ValueError(f"closes ({closes}) must be after opens ({opens})")
+    if holidays_country is not None and not _knows_country(holidays_country):
+        raise ValueError(f"unknown holidays country {holidays_country!r}; use a code such as 'DK'")
     return BusinessCalendar(
         name=name,
         timezone=timezone,
@@ -202,11 +251,11 @@ def parse_step_at(at: str) -> tuple[str, float | timedelta]:
     """``"50%"`` → ("share", 0.5); ``"PT2H"`` → ("duration", 2 h)."""
     if not isinstance(at, str):
         raise ValueError("at must be a share such as '50%' or a duration such as 'PT2H'")
-    share = _SHARE.match(at.strip())
+    share = _SHARE.fullmatch(at.strip())
     if share:
         value = float(share.group("share")) / 100
-        if value <= 0:
-            raise ValueError("a share must be more than 0%")
+        if not 0 < value < math.inf:
+            raise ValueError(f"a share must be a percentage above 0%, not {at!r}")
         return "share", value
     try:
         return "duration", parse_duration(at)
@@ -217,5 +266,8 @@ def parse_step_at(at: str) -> tuple[str, float | timedelta]:
 def step_due(start: datetime, sla: timedelta, at: str, clock: Clock) -> datetime:
     """When a ladder step fires: its share of the SLA, or its duration, of open time after ``start``."""
     _, value = parse_step_at(at)
-    offset = value if isinstance(value, timedelta) else sla * value
+    try:
+        offset = value if isinstance(value, timedelta) else sla * value
+    except OverflowError:
+        raise ValueError(f"step at {at!r} of {sla} is too long to be a deadline") from None
     return clock.add(start, offset)
