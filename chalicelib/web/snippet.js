@@ -1,13 +1,13 @@
-/* Leadtrail tracking snippet: page views, visitor id for forms, consent-aware. No dependencies. */
+/* Leadtrail snippet: page views, visitor id for forms, consent-aware. No dependencies. */
 (function (w, d) {
   'use strict';
   var n = w.navigator, me, site, base, vid = null, queue = [], timer = null, on = false, sent = false, last;
   var VID = 'et_vid', OPT = 'et_optout', ID = /^[A-Za-z0-9_-]{8,64}$/;
 
   function rand(len) {
-    var abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', out = '', bytes = null, i;
-    try { bytes = w.crypto.getRandomValues(new Uint8Array(len)); } catch (e) { bytes = null; }
-    for (i = 0; i < len; i++) out += abc.charAt((bytes ? bytes[i] : Math.floor(Math.random() * 256)) % 62);
+    var abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', out = '', bytes, i;
+    try { bytes = w.crypto.getRandomValues(new Uint8Array(len)); } catch (e) {}
+    for (i = 0; i < len; i++) out += abc.charAt(bytes ? bytes[i] % 62 : Math.random() * 62 | 0);
     return out;
   }
   function store(key, value) {
@@ -46,30 +46,31 @@
     input.value = visitor();
   }
   function fields() { for (var i = 0; i < d.forms.length; i++) field(d.forms[i]); }
-  function cut(text, max) { return (text || '').slice(0, max); }
+  function cut(text, max) { // no half surrogate pair at the end
+    var s = String(text || '').slice(0, max);
+    return /[\ud800-\udbff]$/.test(s) ? s.slice(0, -1) : s;
+  }
+  function enc(s) { // lone surrogates make encodeURIComponent throw
+    try { return encodeURIComponent(s); } catch (e) { return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')); }
+  }
+  function safe(f) { return function () { try { f.apply(this, arguments); } catch (e) {} }; }
 
   function pixel(e) {
-    var q = ['site=' + site, 'vid=' + vid, 'e=' + e.type, 'url=' + e.url, 'ref=' + e.ref, 'title=' + e.title,
-      'ts=' + e.ts, 'id=' + e.id];
-    for (var i = 0; i < q.length; i++) {
-      var p = q[i].indexOf('=');
-      q[i] = q[i].slice(0, p + 1) + encodeURIComponent(q[i].slice(p + 1));
-    }
-    new Image(1, 1).src = base + '/t.gif?' + q.join('&');
+    var q = { site: site, vid: vid, e: e.type, url: e.url, ref: e.ref, title: e.title, ts: e.ts, id: e.id }, s = [], k;
+    for (k in q) s.push(k + '=' + enc(String(q[k])));
+    new Image(1, 1).src = base + '/t.gif?' + s.join('&');
   }
+  function json(batch) { return JSON.stringify({ site: site, vid: visitor(), events: batch }); }
   function flush() {
     if (timer) { clearTimeout(timer); timer = null; }
     while (on && queue.length) {
-      var batch = [], body;
-      while (queue.length && batch.length < 25) {
+      var batch = [], ok = false;
+      while (queue.length && batch.length < 25) { // under 15000 bytes of UTF-8
         batch.push(queue[0]);
-        body = JSON.stringify({ site: site, vid: visitor(), events: batch });
-        if (body.length > 15000 && batch.length > 1) { batch.pop(); break; }
+        if (enc(json(batch)).replace(/%../g, 'x').length >= 15000 && batch.length > 1) { batch.pop(); break; }
         queue.shift();
       }
-      body = JSON.stringify({ site: site, vid: visitor(), events: batch });
-      var ok = false;
-      try { ok = !!(n.sendBeacon && n.sendBeacon(base + '/collect', body)); } catch (e) { ok = false; }
+      try { ok = !!(n.sendBeacon && n.sendBeacon(base + '/collect', json(batch))); } catch (e) {}
       if (!ok) for (var i = 0; i < batch.length; i++) pixel(batch[i]);
     }
   }
@@ -81,13 +82,13 @@
     last = url;
     sent = true;
     if (queue.length >= 10) flush();
-    else { if (timer) clearTimeout(timer); timer = setTimeout(flush, 1000); }
+    else { if (timer) clearTimeout(timer); timer = setTimeout(safe(flush), 1000); }
   }
   function start() {
     if (on || privacySignal() || stored(OPT) === '1') return;
     on = true;
     visitor();
-    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', fields);
+    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', safe(fields));
     else fields();
     if (!sent) pageview();
   }
@@ -98,9 +99,12 @@
     cookie(null);
     store(VID, null);
     store(OPT, '1');
+    var all = d.querySelectorAll('input[name="' + VID + '"]'), el;
+    for (var i = 0; i < all.length; i++) {
+      el = all[i];
+      if (el.getAttribute('data-leadtrail')) el.parentNode.removeChild(el); else if (el.value === vid) el.value = '';
+    }
     vid = null;
-    var added = d.querySelectorAll('input[data-leadtrail]');
-    for (var i = 0; i < added.length; i++) added[i].parentNode.removeChild(added[i]);
   }
   function command(name, value) {
     if (name === 'consent') {
@@ -123,16 +127,17 @@
     me = d.currentScript || d.querySelector('script[data-site][src*="snippet.js"]');
     if (!me) return;
     site = me.getAttribute('data-site');
-    base = me.src.replace(/\/snippet\.js(\?.*)?$/, '');
+    if (!site) return;
+    base = me.src.replace(/\/snippet\.js([?#].*)?$/, '');
     var pending = (w.leadtrail && w.leadtrail.q) || [];
     w.leadtrail = function () { try { command.apply(null, arguments); } catch (e) {} };
     d.addEventListener('submit', function (e) { try { field(e.target); } catch (x) {} }, true);
-    w.addEventListener('pagehide', flush);
-    d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') flush(); });
-    w.addEventListener('popstate', function () { command('pageview'); });
+    w.addEventListener('pagehide', safe(flush));
+    d.addEventListener('visibilitychange', safe(function () { if (d.visibilityState === 'hidden') flush(); }));
+    w.addEventListener('popstate', safe(function () { command('pageview'); }));
     wrap('pushState');
     wrap('replaceState');
-    // Calls made before the script loaded come first: a queued "consent, false" must win over auto-start.
+    // Queued calls first: a queued "consent, false" must win over auto-start.
     for (var i = 0; i < pending.length; i++) w.leadtrail.apply(null, pending[i]);
     if (me.getAttribute('data-consent') !== 'required') start();
   } catch (e) {}
