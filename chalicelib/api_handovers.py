@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -12,10 +11,12 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.handover import Actor
-from chalicelib.domain.links import SignedAction, verify
-from chalicelib.errors import InvalidInput, MalformedInput, NotFound, Unauthorized
-from chalicelib.http import answers_errors, header, html_response, json_response, raw_body
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, LeadtrailError, MalformedInput, NotFound, WrongState
+from chalicelib.http import STATUS, answers_errors, header, html_response, json_response, raw_body
 from chalicelib.models import json_object
+from chalicelib.observability import logger
+from chalicelib.rendering import render_page
+from chalicelib.services.action_links import LinkRefused
 from chalicelib.services.handovers import present
 from chalicelib.services.tenancy import register_owner
 
@@ -70,56 +71,75 @@ def create_owner() -> Response:
     owner = body.get("owner")
     email = body.get("email", owner)
     language = body.get("language")
-    if not isinstance(owner, str) or not owner.strip() or len(owner) > 254 or " " in owner:
+    if (not isinstance(owner, str) or not owner.strip() or len(owner) > 254
+            or any(char.isspace() or not char.isprintable() for char in owner)):
         raise InvalidInput("owner must be an id without spaces (usually the e-mail)", field="owner")
-    if not isinstance(email, str) or "@" not in email or len(email) > 254:
-        raise InvalidInput("email must be an e-mail address", field="email")
+    address = _email_address(email)
     if language not in (None, "da", "en"):
         raise InvalidInput("language must be da or en", field="language")
-    key = register_owner(container().store, tenant_id, owner, email, language)
-    return json_response({"owner": owner, "email": email, "user_key": key}, status=201)
+    key = register_owner(container().store, tenant_id, owner, address, language)
+    return json_response({"owner": owner, "email": address, "user_key": key}, status=201)
+
+
+def _email_address(value: Any) -> str:
+    """An owner's address as email-validator normalises it: one line, an address mail can go to."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(value, str) or len(value) > 254 or not value.isprintable():
+        raise InvalidInput("email must be an e-mail address on one line", field="email")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidInput(f"email must be an e-mail address: {error}", field="email") from None
 
 
 # --- acting on a hand-over ----------------------------------------------------------------------
 
 
-def _signed(handover_id: str, action: str, params: dict[str, str]) -> tuple[str, Actor]:
-    """The tenant and owner a signed link speaks for, if its signature holds."""
-    try:
-        signed = SignedAction(tenant_id=params["t"], handover_id=handover_id, owner=params["owner"], action=action,
-                              expires=int(params["exp"]))
-        signature = params["sig"]
-    except (KeyError, ValueError):
-        raise Unauthorized("the link is incomplete", field="sig") from None
-    settings = container().settings
-    if not verify(settings.link_secret.encode(), signed, signature, container().clock()):
-        raise Unauthorized("the link is not valid or has expired", field="sig")
-    return signed.tenant_id, Actor(kind="link", owner=signed.owner)
+# People arrive here from e-mail links: every answer is a page in their language, never JSON.
+LINK_FAILURES = {NotFound: "missing", WrongState: "moved_on", Forbidden: "moved_on", Conflict: "failed"}
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-def _page(title: str, body: str) -> Response:
-    return html_response(
-        '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
-        'content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">'
-        f"<title>{html.escape(title)}</title></head><body style=\"font-family:system-ui,sans-serif;"
-        f'max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>{html.escape(title)}</h1>{body}</body></html>'
-    )
+def _signed(handover_id: str, action: str, token: str) -> tuple[str, Actor]:
+    """The tenant and owner a signed link speaks for; ``LinkRefused`` when it does not hold."""
+    return container().links.read_handover_link(handover_id, action, token)
+
+
+def _language(tenant_id: str | None, owner: str | None) -> str:
+    """The owner's language, else the tenant's; English when the link does not say whose it is."""
+    if tenant_id is None:
+        return "en"
+    contact = container().store.owner_contact(tenant_id, owner) if owner else None
+    if contact and contact[1]:
+        return contact[1]
+    return container().journeys.definition(tenant_id).language
+
+
+def _page(name: str, language: str, status: int = 200, **context: Any) -> Response:
+    # The address holds the token: no cache keeps it, and no referrer carries it elsewhere.
+    response = html_response(render_page(name, language, **context), status=status)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def _refused(refused: LinkRefused) -> Response:
+    logger.info("link refused", extra={"error": refused.code, "field": refused.field, "expired": refused.expired})
+    return _page("link_refused", _language(refused.tenant_id, refused.owner), status=401,
+                 reason="expired" if refused.expired else "invalid")
 
 
 @handovers_api.route("/handovers/{handover_id}/{action}", methods=["GET"])
-@answers_errors
 def confirm_link(handover_id: str, action: str) -> Response:
     """A signed link opens a confirmation page; only its button acts, so link scanners accept nothing."""
-    if action not in ("accept", "decline"):
-        raise InvalidInput("links exist for accept and decline", field="action")
     params: dict[str, str] = dict(_request().query_params or {})
-    _signed(handover_id, action, params)
-    query = html.escape(urlencode(params), quote=True)
-    reason = ('<p><label>Reason / Begrundelse<br><input name="reason" maxlength="500"></label></p>'
-              if action == "decline" else "")
-    label = {"accept": "Accept lead / Acceptér lead", "decline": "Decline lead / Afvis lead"}[action]
-    return _page(label, f'<form method="post" action="/handovers/{html.escape(handover_id)}/{action}?{query}">'
-                        f'{reason}<button type="submit">{label}</button></form>')
+    token = params.get("token", "")
+    try:
+        tenant_id, actor = _signed(handover_id, action, token)
+    except LinkRefused as refused:
+        return _refused(refused)
+    return _page("link_confirm", _language(tenant_id, actor.owner), action=action,
+                 form_query=urlencode({"token": token}))
 
 
 @handovers_api.route(
@@ -128,26 +148,37 @@ def confirm_link(handover_id: str, action: str) -> Response:
 )
 @answers_errors
 def act(handover_id: str, action: str) -> Response:
-    if action not in ACTIONS:
-        raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}", field="action")
     request = _request()
     params: dict[str, str] = dict(request.query_params or {})
-    from_link = "sig" in params
-    if from_link:
-        tenant_id, actor = _signed(handover_id, action, params)
-        form = dict(parse_qsl(raw_body(request).decode("utf-8", "replace")))
-        reason = form.get("reason")
-    else:
-        tenant_id, actor = container().tenancy.actor_for(header(request, "authorization"))
-        body = _json_body(required=False)
-        reason = body.get("reason")
+    if "token" in params:
+        return _act_by_link(handover_id, action, params["token"], request)
+    if action not in ACTIONS:
+        raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}", field="action")
+    tenant_id, actor = container().tenancy.actor_for(header(request, "authorization"))
+    body = _json_body(required=False)
+    reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise InvalidInput("reason must be text of at most 500 characters", field="reason")
-    result = container().handovers.act(tenant_id, handover_id, action, actor, reason or None)
-    if from_link:
-        done = {"accept": "The lead is yours / Leadet er dit", "decline": "Declined / Afvist"}[action]
-        return _page(done, "<p>Thank you. / Tak.</p>")
-    return json_response(result)
+    return json_response(container().handovers.act(tenant_id, handover_id, action, actor, reason or None))
+
+
+def _act_by_link(handover_id: str, action: str, token: str, request: Request) -> Response:
+    """The confirmation page's button: act for the owner the link names, and answer with a page."""
+    try:
+        tenant_id, actor = _signed(handover_id, action, token)
+    except LinkRefused as refused:
+        return _refused(refused)
+    language = _language(tenant_id, actor.owner)
+    try:
+        reason = dict(parse_qsl(raw_body(request).decode("utf-8", "replace"))).get("reason", "").strip()
+        if len(reason) > 500:
+            raise InvalidInput("reason must be text of at most 500 characters", field="reason")
+        container().handovers.act(tenant_id, handover_id, action, actor, reason or None)
+    except LeadtrailError as error:
+        logger.info("link action refused", extra={"error": error.code, "field": error.field})
+        return _page("link_refused", language, status=STATUS.get(type(error), 400),
+                     reason=LINK_FAILURES.get(type(error), "failed"))
+    return _page("link_done", language, action=action)
 
 
 @handovers_api.route("/handovers/{handover_id}", methods=["GET"])

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.domain.clock import Clock, system_clock
+from chalicelib.services.action_links import ActionLinks
 from chalicelib.services.capture import Capture
 from chalicelib.services.forms import Forms
 from chalicelib.services.handovers import Handovers, Timers
@@ -78,14 +79,17 @@ class Container:
         return StepFunctionsTimers(aws_client("stepfunctions", self.settings), self.settings.state_machine_arn)
 
     @cached_property
+    def links(self) -> ActionLinks:
+        return ActionLinks(self.settings.link_keyring(), self.settings.public_url, self.clock)
+
+    @cached_property
     def notifier(self) -> Notifier:
         from chalicelib.adapters.notify import HttpWebhookTransport, SesMailer
 
         mailer = self.mailer_override or SesMailer(aws_client("ses", self.settings), self.settings.ses_sender)
         transport = self.transport_override or HttpWebhookTransport()
         extra = {"sleep": self.sleep_override} if self.sleep_override else {}
-        return Notifier(self.store, mailer, transport, self.settings.link_secret.encode(), self.settings.public_url,
-                        self.clock, **extra)
+        return Notifier(self.store, mailer, transport, self.links, self.clock, **extra)
 
     @cached_property
     def handovers(self) -> Handovers:

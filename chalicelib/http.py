@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -87,20 +86,9 @@ def header(request: Request, name: str) -> str | None:
     return value if value else None
 
 
-THANKS = {
-    "da": ("Tak for din henvendelse", "Vi har modtaget din besked og vender tilbage hurtigst muligt."),
-    "en": ("Thank you", "We have received your message and will be in touch soon."),
-}
-
-
 def thank_you_page(language: str, back_to: str | None) -> Response:
     """Shown after a plain HTML form when there is no allowed ``_next`` to go to."""
-    title, text = THANKS.get(language, THANKS["en"])
-    link = f'<p><a href="{html.escape(back_to, quote=True)}">&larr;</a></p>' if back_to else ""
-    page = (
-        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title></head>'
-        f'<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">'
-        f"<h1>{title}</h1><p>{text}</p>{link}</body></html>"
-    )
-    return html_response(page)
+    from chalicelib.rendering import render_page  # Jinja2 loads only when a page is rendered
+
+    back = back_to if back_to and back_to.startswith(("https://", "http://")) else None
+    return html_response(render_page("thank_you", language, back_to=back))

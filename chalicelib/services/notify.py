@@ -16,10 +16,12 @@ from chalicelib.domain.clock import Clock, epoch_seconds, iso, parse_iso
 from chalicelib.domain.handover import Notification
 from chalicelib.domain.journey import JourneyDefinition, Webhook
 from chalicelib.domain.leads import Lead
-from chalicelib.domain.links import LINK_LIFETIME, SignedAction, link, webhook_signature
+from chalicelib.domain.links import webhook_signature
 from chalicelib.domain.sla import BusinessCalendar
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.observability import count, logger
+from chalicelib.rendering import render_email
+from chalicelib.services.action_links import ActionLinks
 from chalicelib.services.ports import DeadLetter, JourneyStore
 
 WEBHOOK_ATTEMPTS = 4
@@ -28,7 +30,8 @@ WEBHOOK_FIRST_BACKOFF = timedelta(milliseconds=500)
 
 class Mailer(abc.ABC):
     @abc.abstractmethod
-    def send(self, to: str, subject: str, text: str) -> None: ...
+    def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
+        """One e-mail: the plain-text part always, the HTML part when there is one."""
 
 
 class WebhookTransport(abc.ABC):
@@ -41,32 +44,7 @@ class WebhookTransport(abc.ABC):
 class Message:
     subject: str
     text: str
-
-
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "offer.subject": "New lead for you: {who}",
-        "offer.text": "You have a new lead: {who}.\n\nPlease accept it by {due}.\n\nAccept: {accept}\n"
-                      "Decline: {decline}\n\nThe lead: {lead_summary}\n",
-        "reminder.subject": "Reminder: {who} is waiting for you",
-        "reminder.text": "The lead {who} is still waiting. Please accept it by {due}.\n\nAccept: {accept}\n"
-                         "Decline: {decline}\n",
-        "escalation.subject": "Lead not accepted in time: {who}",
-        "escalation.text": "The lead {who} was offered to {owner} and has not been accepted by {due}.\n"
-                           "Hand-over: {handover_id}\n",
-    },
-    "da": {
-        "offer.subject": "Nyt lead til dig: {who}",
-        "offer.text": "Du har fået et nyt lead: {who}.\n\nAcceptér det senest {due}.\n\nAcceptér: {accept}\n"
-                      "Afvis: {decline}\n\nLeadet: {lead_summary}\n",
-        "reminder.subject": "Påmindelse: {who} venter på dig",
-        "reminder.text": "Leadet {who} venter stadig. Acceptér det senest {due}.\n\nAcceptér: {accept}\n"
-                         "Afvis: {decline}\n",
-        "escalation.subject": "Lead ikke accepteret til tiden: {who}",
-        "escalation.text": "Leadet {who} blev givet til {owner} og er ikke accepteret inden {due}.\n"
-                           "Overdragelse: {handover_id}\n",
-    },
-}
+    html: str | None = None
 
 
 def local_time(moment: str, timezone: str) -> str:
@@ -77,16 +55,16 @@ def local_time(moment: str, timezone: str) -> str:
 
 def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str,
             timezone: str = "UTC") -> Message:
-    texts = TEXTS.get(language, TEXTS["en"])
+    """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``."""
     who = (lead.name or lead.email) if lead else notification.lead_id
-    summary = ", ".join(str(value) for value in (
-        lead.name, lead.company, lead.email, lead.phone, lead.fields.get("postcode") if lead else None,
-    ) if value) if lead else notification.lead_id
-    values = {"who": who, "due": local_time(notification.due_at, timezone), "accept": accept_url,
-              "decline": decline_url, "lead_summary": summary, "owner": notification.owner,
-              "handover_id": notification.handover_id}
-    return Message(subject=texts[f"{notification.kind}.subject"].format(**values),
-                   text=texts[f"{notification.kind}.text"].format(**values))
+    details = ((("name", lead.name), ("company", lead.company), ("email", lead.email), ("phone", lead.phone),
+                ("postcode", lead.fields.get("postcode"))) if lead else (("id", notification.lead_id),))
+    email = render_email(
+        notification.kind, language, who=who, due=local_time(notification.due_at, timezone), accept=accept_url,
+        decline=decline_url, owner=notification.owner, handover_id=notification.handover_id,
+        lead_lines=[(f"email.lead.{name}", str(value)) for name, value in details if value],
+    )
+    return Message(subject=email.subject, text=email.text, html=email.html)
 
 
 class Notifier:
@@ -95,26 +73,24 @@ class Notifier:
         store: JourneyStore,
         mailer: Mailer,
         transport: WebhookTransport,
-        link_secret: bytes,
-        public_url: str,
+        links: ActionLinks,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.store = store
         self.mailer = mailer
         self.transport = transport
-        self.link_secret = link_secret
-        self.public_url = public_url
+        self.action_links = links
         self.clock = clock
         self.sleep = sleep
 
     def links(self, tenant_id: str, notification: Notification) -> tuple[str, str]:
-        expires = epoch_seconds(self.clock() + LINK_LIFETIME)
-        return tuple(  # type: ignore[return-value]
-            link(self.link_secret, self.public_url,
-                 SignedAction(tenant_id, notification.handover_id, notification.owner, action, expires))
+        """The accept and decline links for the owner the hand-over is offered to."""
+        accept, decline = (
+            self.action_links.handover_link(tenant_id, notification.handover_id, notification.owner, action)
             for action in ("accept", "decline")
         )
+        return accept, decline
 
     def deliver(self, tenant_id: str, notification: Notification, journey: JourneyDefinition, lead: Lead | None
                 ) -> None:
@@ -129,7 +105,7 @@ class Notifier:
         message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone)
         if "@" in address:
             try:
-                self.mailer.send(address, message.subject, message.text)
+                self.mailer.send(address, message.subject, message.text, message.html)
                 count("NotificationsSent", channel="email")
             except Exception:  # noqa: BLE001 - any mail failure is reported the same way
                 logger.exception("e-mail notification failed", extra={"handover_id": notification.handover_id})

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from chalicelib.adapters.notify import HttpWebhookTransport, SesMailer
 from chalicelib.adapters.timers import StepFunctionsTimers
@@ -25,6 +26,20 @@ def test_ses_mailer_sends_from_the_verified_sender(dynamodb: Any):
     (message,) = ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
     assert message.destinations["ToAddresses"] == ["sales-a@demo.dk"]
     assert message.subject == "Nyt lead til dig"
+
+
+def test_ses_mailer_sends_the_text_part_and_the_html_part():
+    ses = boto3.client("ses", region_name="eu-west-1")
+    with Stubber(ses) as stub:
+        stub.add_response("send_email", {"MessageId": "m-1"}, {
+            "Source": "leads@nordlys-solar.dk", "Destination": {"ToAddresses": ["sales-a@demo.dk"]},
+            "Message": {"Subject": {"Data": "Nyt lead til dig", "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": "Acceptér: https://x", "Charset": "UTF-8"},
+                                 "Html": {"Data": '<a href="https://x">Acceptér</a>', "Charset": "UTF-8"}}},
+        })
+        SesMailer(ses, "leads@nordlys-solar.dk").send("sales-a@demo.dk", "Nyt lead til dig", "Acceptér: https://x",
+                                                      '<a href="https://x">Acceptér</a>')
+        stub.assert_no_pending_responses()
 
 
 def test_a_timer_is_one_execution_named_by_the_handover_and_a_repeat_is_harmless(dynamodb: Any):

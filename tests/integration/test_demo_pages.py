@@ -22,6 +22,9 @@ def test_the_contact_page_posts_the_form_to_the_demo_site_with_a_honeypot(api: A
     assert 'name="_gotcha"' in page and 'name="_next" value="/demo/thanks"' in page
 
 
-@pytest.mark.parametrize("path", ["/demo/layout", "/demo/nope", "/demo/..%2Fapp"])
-def test_other_demo_paths_are_404(api: Api, path: str):
-    assert api.client.http.get(path).status_code == 404
+@pytest.mark.parametrize("path", ["/demo/layout", "/demo/nope", "/demo/..%2Fapp", "/demo/not_found"])
+def test_other_demo_paths_answer_a_404_page_that_leads_home_and_counts_no_view(api: Api, path: str):
+    response = api.client.http.get(path)
+    assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert "<h1>Page not found</h1>" in page and '<a href="/demo">' in page and "snippet.js" not in page

@@ -11,6 +11,8 @@ from chalicelib.adapters.notify import MemoryMailer, MemoryWebhookTransport
 from chalicelib.adapters.timers import ManualTimers
 from chalicelib.domain.handover import Actor, HandoverState, handover_id_for
 from chalicelib.domain.leads import Submission, apply_submission
+from chalicelib.domain.tokens import Keyring
+from chalicelib.services.action_links import ActionLinks
 from chalicelib.services.handovers import Handovers, WrongState
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.notify import Notifier
@@ -59,7 +61,8 @@ def _setup(store: JourneyStore) -> tuple[Handovers, Interleaved, Clock, str]:
     typed = cast(JourneyStore, racing)
     journeys = Journeys(typed, clock)
     journeys.replace("t1", JOURNEY)
-    notifier = Notifier(typed, MemoryMailer(), MemoryWebhookTransport(), b"secret", "https://api.test", clock)
+    links = ActionLinks(Keyring.from_secrets("secret"), "https://api.test", clock)
+    notifier = Notifier(typed, MemoryMailer(), MemoryWebhookTransport(), links, clock)
     timers = ManualTimers()
     service = Handovers(typed, journeys, lambda: timers, lambda: notifier, clock)
     outcome = apply_submission("t1", None, Submission(email="race@kunde.dk"), [], clock(), lambda: "e1")

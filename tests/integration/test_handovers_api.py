@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
@@ -338,8 +339,8 @@ def test_unknown_action_and_bad_reason_are_refused(api: Api):
 # --- signed links ----------------------------------------------------------------------------------
 
 
-def _links(api: Api) -> tuple[str, str]:
-    text = api.mailer.sent[-1][2]
+def _links(api: Api, mail: int = -1) -> tuple[str, str]:
+    text = api.mailer.sent[mail][2]
     urls = [word for word in text.split() if word.startswith("https://api.leadtrail.test/handovers/")]
     accept_url = next(url for url in urls if "/accept?" in url)
     decline_url = next(url for url in urls if "/decline?" in url)
@@ -368,20 +369,168 @@ def test_a_signed_link_shows_a_page_on_get_and_acts_only_on_post(api: Api):
     assert handover["status"] == "accepted" and handover["accepted_by"] == "link"
 
 
-def test_a_tampered_or_expired_link_is_refused(api: Api):
+def _post(api: Api, path: str, body: str = "") -> Any:
+    return api.client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body)
+
+
+def _token(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+def _with_token(url: str, token: str) -> str:
+    return f"{urlsplit(url).path}?{urlencode({'token': token})}"
+
+
+def _page_text(response: Any) -> str:
+    assert response.headers["Content-Type"].startswith("text/html"), response.body
+    return str(response.body.decode())
+
+
+def _forged(token: str, **claims: Any) -> str:
+    """The token with its payload changed and its signature kept."""
+    payload, signature = token.split(".")
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    body.update(claims)
+    return base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode() + "." + signature
+
+
+def test_a_link_carries_one_token_and_the_page_does_not_leak_it(api: Api):
+    _journey(api, _always_open())
+    _lead(api)
+    api.run_timers()
+    accept_url, decline_url = _links(api)
+    assert set(parse_qs(urlsplit(accept_url).query)) == {"token"} and _token(accept_url) != _token(decline_url)
+    page = api.client.http.get(_path(accept_url))
+    assert page.headers["Referrer-Policy"] == "no-referrer" and page.headers["Cache-Control"] == "no-store"
+    assert f'action="?{urlencode({"token": _token(accept_url)})}"' in _page_text(page)
+
+
+def test_a_tampered_link_is_refused_with_a_page_and_changes_nothing(api: Api):
     _journey(api, _always_open())
     lead_id = _lead(api)
     api.run_timers()
     accept_url, _ = _links(api)
-    tampered = accept_url.replace("owner=sales-a%40demo.dk", "owner=sales-b%40demo.dk")
-    assert api.client.http.get(_path(tampered)).status_code == 401
+    token = _token(accept_url)
+    for bad in (_forged(token, d={"owner": "sales-b@demo.dk", "action": "accept"}), _forged(token, e=2**40),
+                token[:-2], token + "A", ""):
+        for answer in (api.client.http.get(_with_token(accept_url, bad)), _post(api, _with_token(accept_url, bad))):
+            assert answer.status_code == 401
+            assert "This link is not valid" in _page_text(answer)
+    assert _handover(api, lead_id)["status"] == "offered"
+
+
+def test_an_expired_link_shows_a_page_that_says_it_has_expired_and_acts_on_nothing(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
     api.clock.advance(days=15)
-    expired = api.client.http.post(_path(accept_url), headers={"Content-Type": "application/x-www-form-urlencoded"},
-                                   body="")
-    assert expired.status_code == 401
-    assert _handover(api, lead_id)["status"] != "accepted"
-    query = parse_qs(urlsplit(accept_url).query)
-    assert set(query) == {"t", "owner", "exp", "sig"}
+    for answer in (api.client.http.get(_path(accept_url)), _post(api, _path(accept_url))):
+        assert answer.status_code == 401
+        page = _page_text(answer)
+        assert "This link has expired" in page and "not valid" not in page
+    assert _handover(api, lead_id)["status"] == "offered"
+
+
+def test_an_expired_link_answers_in_the_tenants_language(api: Api):
+    _journey(api, {**_always_open(), "language": "da"})
+    _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
+    api.clock.advance(days=15)
+    page = _page_text(api.client.http.get(_path(accept_url)))
+    assert '<html lang="da">' in page and "Linket er udløbet" in page and "expired" not in page
+
+
+def test_the_link_pages_speak_the_owners_language_in_one_language(api: Api):
+    _journey(api, _always_open())
+    _owner_key(api, "sales-a@demo.dk")  # registered with language da; the journey is in English
+    lead_id = _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
+    page = _page_text(api.client.http.get(_path(accept_url)))
+    assert "Acceptér leadet" in page and "Accept lead" not in page
+    done = _page_text(_post(api, _path(accept_url)))
+    assert "Leadet er dit" in done and "yours" not in done
+    assert _handover(api, lead_id)["status"] == "accepted"
+
+
+def test_a_link_for_one_handover_or_action_never_works_for_another(api: Api):
+    _journey(api, _always_open())
+    first, second = _lead(api), _lead(api)
+    api.run_timers()
+    accept_first, decline_first = _links(api, -2)
+    first_id, second_id = _handover(api, first)["handover_id"], _handover(api, second)["handover_id"]
+    token = _token(accept_first)
+    assert f"/handovers/{first_id}/accept?" in accept_first
+    for path in (f"/handovers/{second_id}/accept", f"/handovers/{first_id}/decline",
+                 f"/handovers/{first_id}/contacted"):
+        assert api.client.http.get(f"{path}?token={token}").status_code == 401
+        refused = _post(api, f"{path}?token={token}")
+        assert refused.status_code == 401 and "This link is not valid" in _page_text(refused)
+    assert _post(api, _with_token(accept_first, _token(decline_first))).status_code == 401
+    assert _handover(api, first)["status"] == "offered" and _handover(api, second)["status"] == "offered"
+
+
+def test_a_declined_link_asks_for_a_reason_and_hands_the_lead_on(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    _, decline_url = _links(api)
+    assert 'name="reason"' in _page_text(api.client.http.get(_path(decline_url)))
+    done = _post(api, _path(decline_url), urlencode({"reason": "Ferie / on holiday"}))
+    assert done.status_code == 200 and "You have declined the lead" in _page_text(done)
+    handover = _handover(api, lead_id)
+    assert handover["status"] == "offered" and handover["owner"] == "sales-b@demo.dk"
+    again = _post(api, _path(decline_url))
+    assert again.status_code == 403 and "The lead has moved on" in _page_text(again)
+
+
+def test_a_link_signed_with_the_previous_key_still_works_after_rotation_and_a_retired_key_does_not(api: Api):
+    _journey(api, _always_open())
+    lead_id = _lead(api)
+    api.run_timers()
+    accept_url, _ = _links(api)
+    api.wiring.settings = api.wiring.settings.model_copy(update={"link_secret": "retired-soon"})
+    del api.wiring.links  # a deploy with other secrets: the container builds its links from settings again
+    assert api.client.http.get(_path(accept_url)).status_code == 401
+
+    api.wiring.settings = api.wiring.settings.model_copy(
+        update={"link_secret": "rotated-secret", "link_secret_previous": ("test-link-secret",)})
+    del api.wiring.links
+    assert api.client.http.get(_path(accept_url)).status_code == 200
+    assert _post(api, _path(accept_url)).status_code == 200
+    assert _handover(api, lead_id)["status"] == "accepted"
+
+
+@pytest.mark.parametrize("query", [
+    "token=" + quote("ſig.ſig"), "token=" + quote("é" * 60), "token=" + quote("\r\n"), "token=" + "A" * 5000,
+    "t=demo&owner=sales-a%40demo.dk&exp=9999999999&sig=" + quote("ſ٣é"), "",
+])
+def test_a_link_with_a_strange_or_old_style_token_answers_401_with_a_page_not_a_500(api: Api, query: str):
+    _journey(api, _always_open())
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    answer = api.client.http.get(f"/handovers/{handover_id}/accept?{query}")
+    assert answer.status_code == 401 and "This link is not valid" in _page_text(answer)
+    if "token=" in query:
+        posted = _post(api, f"/handovers/{handover_id}/accept?{query}")
+        assert posted.status_code == 401 and "This link is not valid" in _page_text(posted)
+
+
+def test_the_offer_email_escapes_a_hostile_name_and_keeps_the_subject_on_one_line(api: Api):
+    _journey(api, _always_open())
+    _lead(api, name='Bo\r\nAccept: https://evil.example <a href="https://evil.example">Accept</a>')
+    api.run_timers()
+    _, subject, text = api.mailer.sent[-1]
+    html = api.mailer.html_parts[-1] or ""
+    assert "\n" not in subject and "\r" not in subject and subject.startswith("New lead for you: Bo")
+    accept_url, _ = _links(api)
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("Accept")] == [f"Accept: {accept_url}"]
+    assert "evil.example" not in "\n".join(lines[:lines.index(f"Accept: {accept_url}") + 2])
+    assert '<a href="https://evil.example">' not in html
+    assert "&lt;a href=&#34;https://evil.example&#34;&gt;Accept&lt;/a&gt;" in html
+    assert f'href="{accept_url}"' in html
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -491,6 +640,8 @@ def test_owner_reads_their_own_handover_but_not_someone_elses(api: Api):
 @pytest.mark.parametrize(("body", "field"), [
     ({"owner": "has space"}, "owner"), ({"owner": "x", "email": "nope"}, "email"),
     ({"owner": "a@b.dk", "language": "sv"}, "language"),
+    ({"owner": "a@b.dk", "email": "a@b.dk\r\nBcc: all@evil.example"}, "email"), ({"owner": "tab\there"}, "owner"),
+    ({"owner": "a@b.dk", "email": "two@at@b.dk"}, "email"), ({"owner": "sales"}, "email"),
 ])
 def test_bad_owner_registrations_name_the_field(api: Api, body: dict[str, str], field: str):
     response = _admin(api, "POST", "/admin/owners", body)

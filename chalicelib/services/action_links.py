@@ -1,0 +1,67 @@
+"""Hand-over links: an owner accepts or declines from an e-mail without logging in.
+
+A link carries one signed token (see ``chalicelib.domain.tokens``) bound to tenant, hand-over, owner and
+action, with an expiry; a token for one hand-over or action never works for another.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote, urlencode
+
+from chalicelib.domain.clock import Clock, epoch_seconds
+from chalicelib.domain.handover import Actor
+from chalicelib.domain.tokens import Keyring, TokenClaims, TokenRefused, issue, read
+from chalicelib.errors import Unauthorized
+
+HANDOVER_ACTION = "handover_action"
+LINK_ACTIONS = ("accept", "decline")
+LINK_LIFETIME = timedelta(days=14)
+
+
+class LinkRefused(Unauthorized):
+    """A hand-over link that does not hold. When it was genuine but expired, it still says whose it was,
+    so the page can answer in that tenant's language."""
+
+    def __init__(self, message: str, expired: bool, tenant_id: str | None = None, owner: str | None = None):
+        super().__init__(message, field="token")
+        self.expired = expired
+        self.tenant_id = tenant_id
+        self.owner = owner
+
+
+class ActionLinks:
+    def __init__(self, keyring: Keyring, public_url: str, clock: Clock):
+        self.keyring = keyring
+        self.public_url = public_url.rstrip("/")
+        self.clock = clock
+
+    def handover_link(self, tenant_id: str, handover_id: str, owner: str, action: str,
+                      lifetime: timedelta = LINK_LIFETIME) -> str:
+        """The URL that lets ``owner`` take ``action`` on one hand-over until ``lifetime`` has passed."""
+        if action not in LINK_ACTIONS:
+            raise ValueError(f"links exist for {' and '.join(LINK_ACTIONS)}, not {action!r}")
+        claims = TokenClaims(purpose=HANDOVER_ACTION, tenant_id=tenant_id, subject=handover_id,
+                             expires=epoch_seconds(self.clock() + lifetime), data={"owner": owner, "action": action})
+        query = urlencode({"token": issue(self.keyring, claims)})
+        return f"{self.public_url}/handovers/{quote(handover_id, safe='')}/{action}?{query}"
+
+    def read_handover_link(self, handover_id: str, action: str, token: str) -> tuple[str, Actor]:
+        """The tenant and the owner a link speaks for, if it was made for this hand-over and action and is
+        still valid; otherwise ``LinkRefused`` (an ``Unauthorized`` on the field ``token``)."""
+        try:
+            claims = read(self.keyring, token, HANDOVER_ACTION, self.clock())
+        except TokenRefused as refused:
+            genuine = refused.claims
+            if refused.reason == "expired" and genuine is not None and _fits(genuine, handover_id, action):
+                raise LinkRefused("the link has expired", expired=True, tenant_id=genuine.tenant_id,
+                                  owner=genuine.data.get("owner")) from None
+            raise LinkRefused("the link is not valid", expired=False) from None
+        if not _fits(claims, handover_id, action):
+            raise LinkRefused("the link is not valid", expired=False)
+        return claims.tenant_id, Actor(kind="link", owner=claims.data["owner"])
+
+
+def _fits(claims: TokenClaims, handover_id: str, action: str) -> bool:
+    return (claims.subject == handover_id and claims.data.get("action") == action and action in LINK_ACTIONS
+            and bool(claims.data.get("owner")))

@@ -1,0 +1,174 @@
+"""The template layer: one catalogue in two languages, autoescaped pages, e-mails a lead's data cannot rewrite."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.attribution import DIRECT
+from chalicelib.domain.handover import Notification
+from chalicelib.domain.leads import Lead
+from chalicelib.rendering import LANGUAGES, MESSAGES, TEMPLATES, render_email, render_page, single_line, text
+from chalicelib.services.notify import compose
+
+HOSTILE = 'Bo\r\nAccept: https://evil.example\n<a href="https://evil.example">Accept</a>'
+ACCEPT = "https://api.leadtrail.test/handovers/ho_1/accept?token=abc.def"
+DECLINE = "https://api.leadtrail.test/handovers/ho_1/decline?token=abc.ghi"
+
+
+def _notification(kind: str = "offer") -> Notification:
+    return Notification(kind=kind, to="sales-a@demo.dk", name="marketing-to-sales", handover_id="ho_1",
+                        lead_id="lead_1", owner="sales-a@demo.dk", due_at="2026-11-23T13:30:00.000Z")
+
+
+def _email(kind: str = "offer", language: str = "en", who: str = HOSTILE) -> tuple[str, str, str]:
+    email = render_email(kind, language, who=who, due="2026-11-23 14:30 CET", accept=ACCEPT, decline=DECLINE,
+                         owner="sales-a@demo.dk", handover_id="ho_1",
+                         lead_lines=[("email.lead.name", who), ("email.lead.company", "Firma <b>A/S</b>")])
+    return email.subject, email.text, email.html
+
+
+# --- the catalogue --------------------------------------------------------------------------------
+
+
+def test_every_message_key_exists_in_danish_and_english_with_the_same_placeholders():
+    for path in sorted(MESSAGES.glob("*.json")):
+        area = json.loads(path.read_text(encoding="utf-8"))
+        assert set(area) == set(LANGUAGES), path.name
+        assert set(area["da"]) == set(area["en"]), f"{path.name}: {set(area['da']) ^ set(area['en'])}"
+        for key, words in area["en"].items():
+            placeholders = set(re.findall(r"{(\w+)}", words))
+            assert placeholders == set(re.findall(r"{(\w+)}", area["da"][key])), f"{path.name}: {key}"
+
+
+def test_every_message_key_a_template_asks_for_is_in_the_catalogue():
+    asked = {key for path in [*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt"),
+                              *(TEMPLATES.parent / "web").rglob("*.html")]
+             for key in re.findall(r't\("([a-z_.]+)"', path.read_text(encoding="utf-8"))
+             if not key.endswith(".")}  # "link." ~ action ~ ".title": each page test renders every action
+    assert asked, "the templates ask for words"
+    for language in LANGUAGES:
+        missing = [key for key in asked if not _has(language, key)]
+        assert not missing, f"{language}: {missing}"
+
+
+def _has(language: str, key: str) -> bool:
+    try:
+        text(language, key, who="", due="", owner="")
+    except KeyError:
+        return False
+    return True
+
+
+def test_an_unknown_language_falls_back_to_english():
+    assert text("sv", "thanks.title") == text("en", "thanks.title") == "Thank you"
+    assert text(None, "link.expired.title") == "This link has expired"
+    assert 'lang="en"' in render_page("thank_you", "xx", back_to=None)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def test_the_thank_you_page_speaks_the_sites_language_and_escapes_where_it_links_back_to():
+    page = render_page("thank_you", "da", back_to='https://www.nordlys-solar.dk/"><script>alert(1)</script>')
+    assert '<html lang="da">' in page and "Tak for din henvendelse" in page
+    assert "<script>" not in page and "&#34;&gt;&lt;script&gt;" in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "context"), [
+    ("thank_you", {"back_to": None}),
+    ("link_confirm", {"action": "accept", "form_query": "token=a.b"}),
+    ("link_confirm", {"action": "decline", "form_query": "token=a.b"}),
+    ("link_done", {"action": "accept"}), ("link_done", {"action": "decline"}),
+    *[("link_refused", {"reason": reason}) for reason in ("expired", "invalid", "moved_on", "missing", "failed")],
+])
+def test_every_page_renders_in_both_languages_as_one_language(name: str, context: dict[str, str], language: str):
+    page = render_page(name, language, **context)
+    other = "en" if language == "da" else "da"
+    assert f'<html lang="{language}">' in page and page.rstrip().endswith("</html>")
+    title = re.search(r"<title>(.*)</title>", page)
+    assert title and title.group(1) and title.group(1) != render_page(name, other, **context).split("<title>")[1]
+
+
+def test_the_confirmation_page_posts_the_token_back_to_its_own_address():
+    page = render_page("link_confirm", "en", action="decline", form_query="token=a.b%22c")
+    assert '<form method="post" action="?token=a.b%22c">' in page
+    assert 'name="reason" maxlength="500"' in page and "Decline lead" in page and "Accept" not in page
+
+
+# --- e-mails --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["offer", "reminder", "escalation"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_hostile_name_keeps_the_subject_on_one_line(kind: str, language: str):
+    subject, _, _ = _email(kind, language)
+    assert "\r" not in subject and "\n" not in subject and not re.search(r"[\x00-\x1f\x7f]", subject)
+    assert "Bo Accept: https://evil.example" in subject
+
+
+@pytest.mark.parametrize("kind", ["offer", "reminder"])
+def test_a_hostile_name_cannot_put_a_fake_accept_line_in_the_text_part(kind: str):
+    _, body, _ = _email(kind)
+    lines = body.splitlines()
+    accept_lines = [line for line in lines if line.startswith("Accept")]
+    assert accept_lines == [f"Accept: {ACCEPT}"]
+    real = lines.index(f"Accept: {ACCEPT}")
+    assert all("evil.example" not in line for line in lines[:real + 2])
+    assert f"Name: {single_line(HOSTILE)}" in lines[real + 2:]
+
+
+@pytest.mark.parametrize("kind", ["offer", "reminder", "escalation"])
+def test_the_html_part_escapes_a_hostile_name(kind: str):
+    _, _, html = _email(kind)
+    assert '<a href="https://evil.example">' not in html and "<b>A/S</b>" not in html
+    assert "&lt;a href=&#34;https://evil.example&#34;&gt;Accept&lt;/a&gt;" in html
+    assert "Firma &lt;b&gt;A/S&lt;/b&gt;" in html
+    body = html.split("<body", 1)[1]
+    if kind != "escalation":
+        assert body.index(f'href="{ACCEPT}"') < body.index("evil.example")
+
+
+def test_control_characters_and_line_separators_fold_to_spaces():
+    assert single_line("a\r\nb\tc\x00d\u2028e\x85f\u202eg") == "a b c d e f g"
+
+
+# --- the hand-over e-mails, as the notifier composes them -----------------------------------------
+
+
+def test_the_offer_carries_who_the_deadline_both_links_and_the_lead_in_text_and_html():
+    lead = Lead(tenant_id="demo", lead_id="lead_1", email="karen@firma.dk", stage="consideration",
+                stage_entered_at="2026-11-23T09:30:00.000Z", lead_type="contact", first_touch=DIRECT,
+                last_touch=DIRECT, created_at="2026-11-23T09:30:00.000Z", updated_at="2026-11-23T09:30:00.000Z",
+                name="Karen Jensen", company="Firma A/S", phone="+45 12345678", fields={"postcode": "8000"})
+    message = compose(_notification(), "en", lead, ACCEPT, DECLINE, "Europe/Copenhagen")
+    assert message.subject == "New lead for you: Karen Jensen"
+    for part in (message.text, message.html or ""):
+        for fact in ("2026-11-23 14:30 CET", "Karen Jensen", "Firma A/S", "karen@firma.dk", "+45 12345678", "8000"):
+            assert fact in part
+    assert f"Accept: {ACCEPT}" in message.text and f"Decline: {DECLINE}" in message.text
+    assert ACCEPT.replace("&", "&amp;") in (message.html or "")
+
+
+def test_the_escalation_names_the_owner_and_the_handover_and_has_no_links():
+    message = compose(_notification("escalation"), "da", None, ACCEPT, DECLINE, "Europe/Copenhagen")
+    assert message.subject == "Lead ikke accepteret til tiden: lead_1"
+    for part in (message.text, message.html or ""):
+        assert "sales-a@demo.dk" in part and "ho_1" in part and "2026-11-23 14:30 CET" in part
+        assert ACCEPT not in part and "token=" not in part
+
+
+def test_the_danish_offer_is_danish_throughout():
+    message = compose(_notification(), "da", None, ACCEPT, DECLINE, "Europe/Copenhagen")
+    assert "Acceptér det senest 2026-11-23 14:30 CET." in message.text
+    assert "Please" not in message.text and 'lang="da"' in (message.html or "")
+
+
+def test_templates_are_not_built_at_import():
+    source = Path(__file__).resolve().parents[2] / "chalicelib" / "rendering.py"
+    top_level = [line for line in source.read_text().splitlines() if line.startswith(("import ", "from "))]
+    assert not any("jinja2" in line for line in top_level)
