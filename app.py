@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Rate, Response
-from chalice.app import CloudWatchEvent, Request
+from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 
 from chalicelib import web
 from chalicelib.api_handovers import handovers_api
@@ -20,10 +21,13 @@ from chalicelib.http import (
     raw_body,
     thank_you_page,
 )
-from chalicelib.models import LeadQuery
+from chalicelib.models import LeadQuery, TimelineQuery
 from chalicelib.observability import handler_segment, logger, metrics
 from chalicelib.services.forms import FormRequest
 from chalicelib.settings import settings
+
+# ``chalice package`` needs a stream ARN; infra/template.json replaces it with the table's own stream.
+STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-1:000000000000:table/leadtrail-journey/stream/replaced-by-template"
 
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
@@ -147,6 +151,15 @@ def get_lead(lead_id: str) -> Response:
     return json_response(container().leads.lead_with_timeline(tenant_id, lead_id))
 
 
+@app.route("/leads/{lead_id}/timeline", methods=["GET"])
+@answers_errors
+def get_timeline(lead_id: str) -> Response:
+    """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
+    tenant_id = _tenant()
+    query = TimelineQuery.model_validate(dict(_request().query_params or {}))
+    return json_response(container().leads.timeline(tenant_id, lead_id, query.cursor, query.limit))
+
+
 @app.route("/leads", methods=["GET"])
 @answers_errors
 def find_leads() -> Response:
@@ -177,6 +190,20 @@ def handover_sweep(event: CloudWatchEvent) -> dict[str, int]:
     finally:
         metrics.flush_metrics()
     return {"fired": fired}
+
+
+# --- what follows from a change: the table's stream ---------------------------------------------
+
+
+@app.on_dynamodb_record(stream_arn=os.environ.get("JOURNEY_STREAM_ARN", STREAM_ARN_PLACEHOLDER), batch_size=25,
+                        starting_position="TRIM_HORIZON", name="change_stream")
+def change_stream(event: DynamoDBEvent) -> dict[str, Any]:
+    """E-mails, webhooks, timer starts and report counters, once per timeline event; failed records are
+    reported back so only they are retried (the template sets bisect-on-error and an on-failure queue)."""
+    try:
+        return container().change_stream.handle_batch(event.to_dict())
+    finally:
+        metrics.flush_metrics()
 
 
 @app.route("/health", methods=["GET"])

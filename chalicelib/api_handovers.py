@@ -17,7 +17,6 @@ from chalicelib.models import json_object
 from chalicelib.observability import logger
 from chalicelib.rendering import render_page
 from chalicelib.services.action_links import LinkRefused
-from chalicelib.services.handovers import present
 from chalicelib.services.tenancy import register_owner
 
 handovers_api = Blueprint(__name__)
@@ -77,7 +76,7 @@ def create_owner() -> Response:
     address = _email_address(email)
     if language not in (None, "da", "en"):
         raise InvalidInput("language must be da or en", field="language")
-    key = register_owner(container().store, tenant_id, owner, address, language)
+    key = register_owner(container().repositories.tenancy, tenant_id, owner, address, language)
     return json_response({"owner": owner, "email": address, "user_key": key}, status=201)
 
 
@@ -110,7 +109,7 @@ def _language(tenant_id: str | None, owner: str | None) -> str:
     """The owner's language, else the tenant's; English when the link does not say whose it is."""
     if tenant_id is None:
         return "en"
-    contact = container().store.owner_contact(tenant_id, owner) if owner else None
+    contact = container().repositories.tenancy.owner_contact(tenant_id, owner) if owner else None
     if contact and contact[1]:
         return contact[1]
     return container().journeys.definition(tenant_id).language
@@ -185,10 +184,7 @@ def _act_by_link(handover_id: str, action: str, token: str, request: Request) ->
 @answers_errors
 def get_handover(handover_id: str) -> Response:
     tenant_id, actor = container().tenancy.actor_for(header(_request(), "authorization"))
-    state = container().store.handover(tenant_id, handover_id)
-    if state is None or (actor.kind == "owner" and actor.owner != state.owner):
-        raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
-    return json_response(present(state))
+    return json_response(container().handovers.state(tenant_id, handover_id, actor))
 
 
 # --- reports and dead letters -------------------------------------------------------------------
@@ -209,7 +205,7 @@ def handover_report() -> Response:
 @answers_errors
 def dead_letters() -> Response:
     tenant_id = _admin()
-    letters = container().store.dead_letters(tenant_id)
+    letters = container().repositories.dead_letters.dead_letters(tenant_id)
     return json_response({"dead_letters": [
         {"letter_id": letter.letter_id, "at": letter.at, "url": letter.url, "attempts": letter.attempts,
          "last_error": letter.last_error, "body": json.loads(letter.body)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import Clock, system_clock
 from chalicelib.services.action_links import ActionLinks
@@ -19,10 +19,13 @@ from chalicelib.services.handovers import Handovers, Timers
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.leads import LeadReader
 from chalicelib.services.notify import Mailer, Notifier, WebhookTransport
-from chalicelib.services.ports import JourneyStore
 from chalicelib.services.tenancy import Tenancy
 from chalicelib.settings import Settings
 from chalicelib.settings import settings as load_settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamo import Repositories
+    from chalicelib.consumers.stream import ChangeStream
 
 
 def aws_client(service: str, settings: Settings) -> Any:
@@ -42,31 +45,31 @@ class NoTimers(Timers):
 class Container:
     settings: Settings = field(default_factory=load_settings)
     clock: Clock = system_clock
-    store_override: JourneyStore | None = None
+    # The DynamoDB client to use (tests hand in moto's); built from settings when None.
+    dynamodb_client: Any = None
     timers_override: Timers | None = None
     mailer_override: Mailer | None = None
     transport_override: WebhookTransport | None = None
     sleep_override: Any = None
 
     @cached_property
-    def store(self) -> JourneyStore:
-        if self.store_override is not None:
-            return self.store_override
-        from chalicelib.adapters.dynamo_store import DynamoJourneyStore
+    def repositories(self) -> Repositories:
+        from chalicelib.adapters.dynamo import Repositories
 
-        return DynamoJourneyStore(self.settings.table_name, aws_client("dynamodb", self.settings))
+        client = self.dynamodb_client or aws_client("dynamodb", self.settings)
+        return Repositories(self.settings.table_name, client)
 
     @cached_property
     def tenancy(self) -> Tenancy:
-        return Tenancy(self.store, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
+        return Tenancy(self.repositories.tenancy, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
 
     @cached_property
     def capture(self) -> Capture:
-        return Capture(self.store, self.tenancy, self.clock)
+        return Capture(self.repositories.capture, self.tenancy, self.clock)
 
     @cached_property
     def journeys(self) -> Journeys:
-        return Journeys(self.store, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
+        return Journeys(self.repositories.journeys, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
 
     @cached_property
     def timers(self) -> Timers:
@@ -84,24 +87,53 @@ class Container:
 
     @cached_property
     def notifier(self) -> Notifier:
-        from chalicelib.adapters.notify import HttpWebhookTransport, SesMailer
+        from chalicelib.adapters.notify import SesMailer
+        from chalicelib.adapters.webhooks import HttpWebhookTransport
 
         mailer = self.mailer_override or SesMailer(aws_client("ses", self.settings), self.settings.ses_sender)
-        transport = self.transport_override or HttpWebhookTransport()
+        # Plain http and private addresses only where the receiver is on this machine.
+        transport = self.transport_override or HttpWebhookTransport(
+            allow_private=self.settings.stage in ("local", "test"))
         extra = {"sleep": self.sleep_override} if self.sleep_override else {}
-        return Notifier(self.store, mailer, transport, self.links, self.clock, **extra)
+        repositories = self.repositories
+        return Notifier(repositories.tenancy, repositories.dead_letters, mailer, transport, self.links, self.clock,
+                        **extra)
 
     @cached_property
     def handovers(self) -> Handovers:
-        return Handovers(self.store, self.journeys, lambda: self.timers, lambda: self.notifier, self.clock)
+        repositories = self.repositories
+        return Handovers(repositories.leads, repositories.handovers, repositories.counters, self.journeys,
+                         self.clock)
 
     @cached_property
     def forms(self) -> Forms:
-        return Forms(self.store, self.tenancy, self.clock, handovers=self.handovers)
+        repositories = self.repositories
+        extra = {"sleep": self.sleep_override} if self.sleep_override else {}
+        return Forms(repositories.leads, repositories.capture, repositories.capture, self.tenancy, self.clock,
+                     handovers=self.handovers, **extra)
 
     @cached_property
     def leads(self) -> LeadReader:
-        return LeadReader(self.store, self.journeys)
+        repositories = self.repositories
+        return LeadReader(repositories.leads, repositories.capture, repositories.handovers, self.journeys)
+
+    @cached_property
+    def change_stream(self) -> ChangeStream:
+        """Everything that follows from a change, in order: counters, timers, e-mails, webhooks."""
+        from chalicelib.adapters.dynamo.stream import change_event
+        from chalicelib.consumers.mail import Mail
+        from chalicelib.consumers.projections import CounterProjection
+        from chalicelib.consumers.stream import ChangeStream
+        from chalicelib.consumers.timers import TimerStarter
+        from chalicelib.consumers.webhooks import Webhooks
+
+        repositories = self.repositories
+        return ChangeStream(change_event, [
+            CounterProjection(repositories.counters),
+            TimerStarter(lambda: self.timers),
+            Mail(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
+            Webhooks(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
+        ])
 
 
 _container: Container | None = None

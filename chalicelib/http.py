@@ -76,9 +76,16 @@ def client_ip(request: Request) -> str | None:
     return identity.get("sourceIp")
 
 
-def raw_body(request: Request) -> bytes:
-    body = request.raw_body or b""
-    return body.encode() if isinstance(body, str) else body
+def raw_body(request: Request, limit: int = 64 * 1024) -> bytes:
+    """The request body, refused past ``limit`` bytes (the capture routes check their own, smaller limits)."""
+    try:
+        body = request.raw_body or b""
+        data = body.encode() if isinstance(body, str) else body
+    except UnicodeEncodeError:
+        raise errors.MalformedInput("the body is not UTF-8", field="body") from None
+    if len(data) > limit:
+        raise errors.PayloadTooLarge(f"the body may be at most {limit} bytes", field="body")
+    return data
 
 
 def header(request: Request, name: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
+from chalicelib.domain.clock import MAX_INSTANT_TEXT, iso, parse_instant
 from chalicelib.errors import InvalidInput, MalformedInput
 
 MAX_EVENTS_PER_BATCH = 25
@@ -23,14 +24,56 @@ HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://
 _TRUE = {"true", "on", "1", "yes", "ja"}
 _FALSE = {"false", "off", "0", "no", "nej", ""}
 _EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_JSON_DEPTH = 32
+_JSON_SYNTAX = re.compile(r'[\[\]{}"\\]')
+
+
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than allowed, outside strings: one linear pass, no recursion."""
+    depth = 0
+    in_string = False
+    skip_to = 0
+    for token in _JSON_SYNTAX.finditer(text):
+        at, char = token.start(), token.group()
+        if at < skip_to:
+            continue
+        if in_string:
+            if char == "\\":
+                skip_to = at + 2
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def json_document(body: str | bytes) -> Any:
+    """Any JSON value from a request body; nesting deeper than ``MAX_JSON_DEPTH`` is refused before parsing.
+
+    The standard parser recurses once per level and fails with a RecursionError (not a ValueError) on a
+    body such as ``[[[[...``, so the depth is checked first; either failure is a malformed body.
+    """
+    try:
+        text = body.decode(json.detect_encoding(body)) if isinstance(body, bytes) else body
+    except (UnicodeDecodeError, LookupError):
+        raise MalformedInput("the body is not JSON", field="body") from None
+    if _too_deep(text):
+        raise MalformedInput(f"the body nests deeper than {MAX_JSON_DEPTH} levels", field="body")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise MalformedInput("the body is not JSON", field="body") from None
 
 
 def json_object(text: str | bytes) -> dict[str, Any]:
     """A request body that must be one JSON object."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise MalformedInput("the body is not JSON", field="body") from None
+    data = json_document(text)
     if not isinstance(data, dict):
         raise MalformedInput("the body must be a JSON object", field="body")
     return data
@@ -201,6 +244,21 @@ class LeadQuery(BaseModel):
 
     email: EmailStr | None = None
     stage: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
-    since: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$")
+    since: str | None = Field(default=None, max_length=MAX_INSTANT_TEXT)
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("since")
+    @classmethod
+    def _real_instant(cls, value: str | None) -> str | None:
+        # Normalised to the stored form (UTC, milliseconds, Z), so it compares with stored times as text.
+        return iso(parse_instant(value)) if value is not None else None
+
+
+class TimelineQuery(BaseModel):
+    """``GET /leads/{id}/timeline``: the next page of a lead's timeline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str = Field(min_length=1, max_length=4096)
+    limit: int = Field(default=500, ge=1, le=1000)

@@ -1,13 +1,18 @@
 """One place for logs, metrics and traces (Powertools), shared by every handler.
 
-The X-Ray SDK behind Powertools' Tracer costs about as much to import as boto3 itself, so the
-tracer is built on the first traced call, not at import: importing the app stays cheap and tests
-that never trace never pay for it.
+Traces come from Lambda active tracing (``"xray": true``): every invocation gets its segment
+without any SDK in the package. Subsegments per handler and per service call need the X-Ray SDK,
+which the package does not ship: it pulls in its own botocore, which would then run beside the
+runtime's boto3 and cost about as much to import as boto3 itself on the first request. Where the
+SDK is installed and tracing is not disabled, ``traced`` and ``handler_segment`` use Powertools'
+Tracer, built on the first traced call; otherwise they cost nothing and import nothing.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -32,6 +38,14 @@ _tracer: Tracer | None = None
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@functools.cache
+def tracing_enabled() -> bool:
+    """Subsegments only when the X-Ray SDK is installed and tracing is not switched off."""
+    if resolve_truthy_env_var_choice(env=os.environ.get("POWERTOOLS_TRACE_DISABLED", "false")):
+        return False
+    return importlib.util.find_spec("aws_xray_sdk") is not None
+
+
 def tracer() -> Tracer:
     global _tracer
     if _tracer is None:
@@ -42,14 +56,14 @@ def tracer() -> Tracer:
 
 
 def traced(function: F) -> F:
-    """``Tracer.capture_method``, applied when the function first runs."""
-    captured: list[Callable[..., Any]] = []
+    """``Tracer.capture_method`` when tracing is enabled, decided when the function first runs."""
+    chosen: list[Callable[..., Any]] = []
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not captured:
-            captured.append(tracer().capture_method(function))
-        return captured[0](*args, **kwargs)
+        if not chosen:
+            chosen.append(tracer().capture_method(function) if tracing_enabled() else function)
+        return chosen[0](*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -57,6 +71,9 @@ def traced(function: F) -> F:
 @contextmanager
 def handler_segment(name: str, **annotations: str) -> Iterator[None]:
     """A subsegment around one handler call, annotated so traces can be filtered by route."""
+    if not tracing_enabled():
+        yield
+        return
     with tracer().provider.in_subsegment(f"## {name}") as subsegment:
         for key, value in annotations.items():
             subsegment.put_annotation(key=key, value=value)

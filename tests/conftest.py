@@ -29,13 +29,13 @@ from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import bootstrap  # noqa: E402
-from chalicelib.adapters.dynamo_store import DynamoJourneyStore  # noqa: E402
-from chalicelib.adapters.memory_store import InMemoryJourneyStore  # noqa: E402
-from chalicelib.adapters.notify import MemoryMailer, MemoryWebhookTransport  # noqa: E402
+from chalicelib.adapters.dynamo import Repositories  # noqa: E402
+from chalicelib.adapters.notify import MemoryMailer  # noqa: E402
 from chalicelib.adapters.timers import ManualTimers  # noqa: E402
+from chalicelib.adapters.webhooks import MemoryWebhookTransport  # noqa: E402
 from chalicelib.domain.capture import Site  # noqa: E402
 from chalicelib.local.provision import create_tables  # noqa: E402
-from chalicelib.services.ports import JourneyStore, Tenant  # noqa: E402
+from chalicelib.services.ports import Tenant, TenantRegistry  # noqa: E402
 from chalicelib.services.tenancy import register_tenant  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
 
@@ -64,7 +64,7 @@ def load_event(name: str) -> dict[str, Any]:
     return dict(json.loads((EVENTS / f"{name}.json").read_text()))
 
 
-def seed_tenants(store: JourneyStore) -> None:
+def seed_tenants(store: TenantRegistry) -> None:
     register_tenant(
         store, Tenant("demo", "Nordlys Solar ApS", "da"),
         [Site("demo", "demo", (DEMO_ORIGIN, "http://127.0.0.1:8000"), "da")], [DEMO_KEY],
@@ -96,58 +96,121 @@ def table_name(dynamodb: Any) -> str:
 
 
 @pytest.fixture
-def dynamo_store(dynamodb: Any, table_name: str) -> DynamoJourneyStore:
-    return DynamoJourneyStore(table_name, dynamodb)
+def repos(dynamodb: Any, table_name: str) -> Repositories:
+    """Every repository of the journey table, on moto."""
+    return Repositories(table_name, dynamodb)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
-def any_store(request: pytest.FixtureRequest) -> JourneyStore:
-    """The contract: the in-memory fake and the real store behave the same."""
-    if request.param == "memory":
-        return InMemoryJourneyStore()
-    store: JourneyStore = request.getfixturevalue("dynamo_store")
-    return store
+class StreamTap:
+    """The table's change stream as moto records it, read from where the last read stopped.
+
+    The in-process emulator answers the streams API with "not yet implemented", but it does keep the
+    records; the local stack reads the same records through the API of the moto server.
+    """
+
+    def __init__(self, table_name: str):
+        self.table_name = table_name
+        self.position = 0
+
+    def new_records(self) -> list[dict[str, Any]]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].get_table(self.table_name).stream_shard
+        assert shard is not None, "the journey table has no stream"
+        records = [record.to_json() for record in shard.items[self.position:]]
+        self.position += len(records)
+        return records
+
+
+def drain(tap: StreamTap, wiring: bootstrap.Container) -> int:
+    """Run the change-stream consumers over every record written so far, as the Lambda trigger would."""
+    handled = 0
+    while records := tap.new_records():
+        for start in range(0, len(records), 25):
+            answer = wiring.change_stream.handle_batch({"Records": records[start:start + 25]})
+            assert not answer["batchItemFailures"], answer
+        handled += len(records)
+    return handled
+
+
+class DrainingHttp:
+    """chalice's test HTTP client, followed by the change stream after every request (tests stay synchronous)."""
+
+    def __init__(self, http: Any, after: Any):
+        self._http = http
+        self._after = after
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._http, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            response = method(*args, **kwargs)
+            self._after()
+            return response
+
+        return call
 
 
 @dataclass
 class Api:
     client: Client
-    store: DynamoJourneyStore
+    repos: Repositories
     clock: FrozenClock
     dynamodb: Any
     wiring: bootstrap.Container
     timers: ManualTimers
     mailer: MemoryMailer
     webhooks: MemoryWebhookTransport
+    tap: StreamTap
+    raw_http: Any
+
+    def drain(self) -> int:
+        return drain(self.tap, self.wiring)
 
     def run_timers(self) -> int:
         """Fire every hand-over timer due at the clock's time, as the state machine would."""
-        return self.timers.run_due(self.clock(), self.wiring.handovers.fire_due)
+        self.drain()
+        fired = self.timers.run_due(self.clock(), self.wiring.handovers.fire_due)
+        self.drain()
+        return fired
 
     def items(self, prefix: str = "") -> list[dict[str, Any]]:
         """Every item in the table whose pk starts with ``prefix`` (to prove what was, or was not, stored)."""
-        answer = self.dynamodb.scan(TableName=self.store.table_name)
-        return [item for item in answer["Items"] if item["pk"]["S"].startswith(prefix)]
+        answer = self.dynamodb.scan(TableName=self.repos.table_name)
+        items: list[dict[str, Any]] = answer["Items"]
+        while "LastEvaluatedKey" in answer:
+            answer = self.dynamodb.scan(TableName=self.repos.table_name, ExclusiveStartKey=answer["LastEvaluatedKey"])
+            items += answer["Items"]
+        return [item for item in items if item["pk"]["S"].startswith(prefix)]
 
     def kinds(self) -> list[str]:
         return sorted(item["kind"]["S"] for item in self.items() if "kind" in item)
 
 
 @pytest.fixture
-def api(dynamo_store: DynamoJourneyStore, clock: FrozenClock, dynamodb: Any) -> Iterator[Api]:
-    """The HTTP API on moto, with the ``demo`` and ``other`` tenants seeded."""
-    seed_tenants(dynamo_store)
-    settings = Settings(stage="test", table_name=dynamo_store.table_name, demo_site=True, site_cache_seconds=0,
+def api(repos: Repositories, clock: FrozenClock, dynamodb: Any) -> Iterator[Api]:
+    """The HTTP API on moto, with the ``demo`` and ``other`` tenants seeded.
+
+    After each request the change stream's consumers run (e-mails, webhooks, timer starts, counters);
+    ``api.raw_http`` is the client without that, to see what a request does by itself.
+    """
+    seed_tenants(repos.tenancy)
+    settings = Settings(stage="test", table_name=repos.table_name, demo_site=True, site_cache_seconds=0,
                         link_secret="test-link-secret", public_url="https://api.leadtrail.test")
     timers, mailer, webhooks = ManualTimers(), MemoryMailer(), MemoryWebhookTransport()
-    wiring = bootstrap.Container(settings=settings, clock=clock, store_override=dynamo_store, timers_override=timers,
+    wiring = bootstrap.Container(settings=settings, clock=clock, dynamodb_client=dynamodb, timers_override=timers,
                                  mailer_override=mailer, transport_override=webhooks, sleep_override=lambda _: None)
     bootstrap.use(wiring)
     from app import app
 
+    tap = StreamTap(repos.table_name)
+    tap.new_records()  # the seeding is not a change anyone follows
     with Client(app) as client:
-        yield Api(client=client, store=dynamo_store, clock=clock, dynamodb=dynamodb, wiring=wiring, timers=timers,
-                  mailer=mailer, webhooks=webhooks)
+        raw_http = client.http
+        client._http_client = DrainingHttp(raw_http, lambda: drain(tap, wiring))  # type: ignore[assignment]
+        yield Api(client=client, repos=repos, clock=clock, dynamodb=dynamodb, wiring=wiring, timers=timers,
+                  mailer=mailer, webhooks=webhooks, tap=tap, raw_http=raw_http)
     bootstrap.use(None)
 
 

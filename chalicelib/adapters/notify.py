@@ -1,16 +1,11 @@
-"""Outbound channels: SES for e-mail, plain HTTPS for webhooks, and in-memory stand-ins for tests."""
+"""Outbound e-mail: SES, the local stack's console, and an in-memory stand-in for tests (webhooks: ``webhooks``)."""
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.services.notify import Mailer, WebhookTransport
-
-# Four attempts with back-off must fit well inside the deadline Lambda's 60 s.
-WEBHOOK_TIMEOUT_SECONDS = 3
+from chalicelib.services.notify import Mailer
 
 
 class SesMailer(Mailer):
@@ -39,33 +34,6 @@ class MemoryMailer(Mailer):
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
         self.sent.append((to, subject, text))
         self.html_parts.append(html)
-
-
-class HttpWebhookTransport(WebhookTransport):
-    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
-        request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as answer:  # noqa: S310
-                return int(answer.status)
-        except urllib.error.HTTPError as error:
-            return int(error.code)
-
-
-@dataclass
-class MemoryWebhookTransport(WebhookTransport):
-    """Answers with the queued statuses (200 once they run out) and remembers what was posted."""
-
-    statuses: list[int | Exception] = field(default_factory=list)
-    posted: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-
-    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
-        self.posted.append((url, body, headers))
-        if self.statuses:
-            outcome = self.statuses.pop(0)
-            if isinstance(outcome, Exception):
-                raise outcome
-            return outcome
-        return 200
 
 
 class ConsoleMailer(Mailer):

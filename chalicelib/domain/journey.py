@@ -6,18 +6,20 @@ downstream trusts it.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from chalicelib.domain.sla import (
     ALWAYS,
@@ -26,8 +28,10 @@ from chalicelib.domain.sla import (
     calendar_from_spec,
     parse_duration,
     parse_step_at,
+    step_due,
 )
 from chalicelib.domain.stages import DEFAULT_STAGES
+from chalicelib.domain.webhooks import secret_key
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=r"^[^\s]+$")]
@@ -35,6 +39,10 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri")
 BUILT_IN_CALENDARS = {"dk-business-hours": DK_BUSINESS_HOURS}
 TRIGGERS = ("form_submit",)
+# A journey is proven plannable when it is stored: every ladder is planned from this moment and from a year
+# later (or from the "now" given in the validation context), so a form never meets a ladder it cannot plan.
+PLANNING_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
+PLANNING_HORIZON = timedelta(days=366)
 
 
 class _Strict(BaseModel):
@@ -63,7 +71,9 @@ class MatchRule(_Strict):
 
     field: Name | None = None
     equals: list[Annotated[str, StringConstraints(max_length=200)]] | None = None
-    range: tuple[str, str] | None = None
+    range: tuple[
+        Annotated[str, StringConstraints(max_length=200)], Annotated[str, StringConstraints(max_length=200)]
+    ] | None = None
     owner: OwnerId | None = None
     team: list[OwnerId] | None = Field(default=None, min_length=1)
     reseller: OwnerId | None = None
@@ -154,8 +164,15 @@ class CalendarDefinition(_Strict):
 
 
 class Webhook(_Strict):
+    # http is accepted here so one document works on every stage; the transport refuses it outside local.
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2048)]
-    secret: Annotated[str, StringConstraints(min_length=16, max_length=256)]
+    secret: Annotated[str, StringConstraints(max_length=256)]
+
+    @field_validator("secret")
+    @classmethod
+    def _standard_webhooks_secret(cls, secret: str) -> str:
+        secret_key(secret)
+        return secret
 
 
 class JourneyDefinition(_Strict):
@@ -198,6 +215,25 @@ class JourneyDefinition(_Strict):
                 raise ValueError(f"hand-over {handover.name!r} uses unknown calendar {calendar!r}")
         return handovers
 
+    @model_validator(mode="after")
+    def _ladders_can_be_planned(self, info: ValidationInfo) -> JourneyDefinition:
+        # A ladder that cannot be planned would fail every form that starts it, so it is refused here,
+        # naming the field: a duration a calendar cannot give within its search horizon, for instance.
+        context = info.context if isinstance(info.context, dict) else {}
+        now = context.get("now")
+        start = now if isinstance(now, datetime) and now.tzinfo is not None else PLANNING_REFERENCE
+        problems: list[InitErrorDetails] = []
+        for index, handover in enumerate(self.handovers):
+            clock = self.clock_for(handover)
+            for loc, value, message in _planning_problems(handover, clock, (start, start + PLANNING_HORIZON)):
+                problems.append(InitErrorDetails(
+                    type=PydanticCustomError("unplannable", "{message}", {"message": message}),
+                    loc=("handovers", index, *loc), input=value,
+                ))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
     def clock_for(self, handover: Handover) -> Clock:
         """The SLA clock of a hand-over: its calendar, or 24/7 when it names none."""
         name = handover.sla.calendar
@@ -212,6 +248,32 @@ class JourneyDefinition(_Strict):
 
     def handover(self, name: str) -> Handover | None:
         return next((handover for handover in self.handovers if handover.name == name), None)
+
+
+def _planning_problems(
+    handover: Handover, clock: Clock, starts: tuple[datetime, ...]
+) -> list[tuple[tuple[str | int, ...], Any, str]]:
+    """Each part of a hand-over's deadlines that cannot be planned from one of ``starts``: (loc, value, why).
+
+    It plans what ``open_handover`` plans: the accept and contact deadlines and every ladder step.
+    """
+    sla = handover.sla
+    parts: list[tuple[tuple[str | int, ...], str, Any]] = [(("sla", "accept_within"), sla.accept_within, None)]
+    if sla.contact_within is not None:
+        parts.append((("sla", "contact_within"), sla.contact_within, None))
+    parts += [(("escalation", index, "at"), step.at, step) for index, step in enumerate(handover.escalation)]
+    problems = []
+    for loc, value, step in parts:
+        for start in starts:
+            try:
+                if step is None:
+                    clock.add(start, parse_duration(value))
+                else:
+                    step_due(start, sla.accept, value, clock)
+            except (ValueError, OverflowError) as error:
+                problems.append((loc, value, f"cannot be planned from {start.date().isoformat()}: {error}"))
+                break
+    return problems
 
 
 def _build_calendar(name: str, spec: CalendarDefinition) -> Clock:

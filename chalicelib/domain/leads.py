@@ -96,6 +96,80 @@ class SubmissionOutcome:
     visitor_id: str | None = None
 
 
+# What one lead item may hold, whatever is posted: a person who posts again and again (or anyone who knows
+# their e-mail) must not grow the item towards DynamoDB's 400 KB limit. The history of what was sent lives
+# in the form_submit events, each bounded too.
+MAX_EXTRA_FIELDS = 20
+MAX_FIELD_NAME = 40
+MAX_FIELD_VALUE = 500
+MAX_CONSENT_PURPOSES = 20
+MAX_VISITORS = 20
+MAX_TEXT = {"name": 200, "phone": 40, "company": 200, "referred_by": 200}
+MAX_MESSAGE = 5000
+MAX_URL = 2048
+CONTACT_DETAILS = ("name", "phone", "company")
+
+
+def _storable(text: str | None, limit: int) -> str | None:
+    """Cut to ``limit`` characters and make it valid UTF-8 (a lone surrogate cannot be stored)."""
+    if not isinstance(text, str):
+        return None
+    cut = text[:limit].encode("utf-8", "replace").decode("utf-8")
+    return cut or None
+
+
+def _submitted_fields(fields: dict[str, str]) -> dict[str, str]:
+    """The submission's extra fields, at most ``MAX_EXTRA_FIELDS``, each name and value bounded."""
+    kept: dict[str, str] = {}
+    for name, value in fields.items():
+        text = _storable(value, MAX_FIELD_VALUE)
+        if isinstance(name, str) and 0 < len(name) <= MAX_FIELD_NAME and name.isascii() and text:
+            kept[name] = text
+        if len(kept) == MAX_EXTRA_FIELDS:
+            break
+    return kept
+
+
+def _merge_fields(held: dict[str, str], submitted: dict[str, str]) -> dict[str, str]:
+    """The latest value of each field; beyond the limit the submission's fields win over older ones."""
+    older = [(name, value) for name, value in held.items() if name not in submitted]
+    room = max(0, MAX_EXTRA_FIELDS - len(submitted))
+    return {**dict(older[len(older) - room:] if room else []), **submitted}
+
+
+def _merge_consent(
+    held: dict[str, dict[str, Any]], submitted: dict[str, bool], at: str, source: str
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The lead's consent after an unauthenticated submission, and the purposes whose answer was not applied.
+
+    A withdrawal is always honoured. A grant is recorded for a purpose the lead has not answered yet, but
+    it never overturns an earlier refusal: anyone who knows the e-mail can post a form.
+    """
+    consent = dict(held)
+    not_applied = []
+    for purpose, granted in submitted.items():
+        record = {"granted": granted, "at": at, "source": source}
+        current = consent.get(purpose)
+        if current is None:
+            if len(consent) < MAX_CONSENT_PURPOSES:
+                consent[purpose] = record
+            elif granted:
+                not_applied.append(purpose)
+        elif not granted and current.get("granted") is not False:
+            consent[purpose] = record
+        elif granted and current.get("granted") is False:
+            not_applied.append(purpose)
+    return consent, not_applied
+
+
+def _submitted_consent(held: dict[str, dict[str, Any]], consent: dict[str, bool]) -> dict[str, bool]:
+    """The answers to keep in the event: every purpose the lead holds, and a bounded number of others."""
+    known = {purpose: granted for purpose, granted in consent.items() if purpose in held}
+    others = [(purpose, granted) for purpose, granted in consent.items()
+              if purpose not in held and isinstance(purpose, str) and len(purpose) <= MAX_FIELD_NAME]
+    return {**known, **dict(others[:MAX_CONSENT_PURPOSES])}
+
+
 def _lead_type(submission: Submission, landings: Sequence[Landing]) -> str:
     if submission.referred_by:
         return REFERRAL
@@ -116,18 +190,32 @@ def apply_submission(
 
     ``landings`` are the visitor's earlier page views, oldest first, plus the page the form was on.
     The lead type is decided when the lead is created and never flips afterwards, so marketing and
-    referral figures stay apart.
+    referral figures stay apart. A form is unauthenticated, so it may add to a lead (empty contact
+    details, consent for new purposes, a withdrawal) but never replaces what the lead holds: differing
+    values stay in the submission's own form_submit event. Everything the lead item holds is bounded.
     """
     at = iso(now)
+    source = f"form:{submission.form}"
     evidence = attribute(landings)
     previous = Attribution(existing.first_touch, existing.last_touch) if existing else None
     touches = merge(previous, evidence)
-    consent = dict(existing.consent) if existing else {}
-    for purpose, granted in submission.consent.items():
-        consent[purpose] = {"granted": granted, "at": at, "source": f"form:{submission.form}"}
+    held_consent = dict(existing.consent) if existing else {}
+    submitted_consent = _submitted_consent(held_consent, dict(submission.consent))
+    consent, consent_not_applied = _merge_consent(held_consent, submitted_consent, at, source)
     visitors = list(existing.visitors) if existing else []
     if submission.visitor_id and submission.visitor_id not in visitors:
         visitors.append(submission.visitor_id)
+    if len(visitors) > MAX_VISITORS:
+        # The first browser shows how the person found us; the newest ones what they do now.
+        visitors = visitors[:1] + visitors[len(visitors) - MAX_VISITORS + 1:]
+
+    submitted: dict[str, Any] = {
+        name: text for name in (*CONTACT_DETAILS, "referred_by")
+        if (text := _storable(getattr(submission, name), MAX_TEXT[name])) is not None
+    }
+    extra = _submitted_fields(dict(submission.fields))
+    if extra:
+        submitted["fields"] = extra
 
     if existing is None:
         lead = Lead(
@@ -141,17 +229,21 @@ def apply_submission(
             last_touch=touches.last_touch,
             created_at=at,
             updated_at=at,
-            referred_by=submission.referred_by,
+            referred_by=submitted.get("referred_by"),
         )
     else:
         lead = existing
+    details_not_applied = [
+        name for name in CONTACT_DETAILS
+        if name in submitted and getattr(lead, name) and getattr(lead, name) != submitted[name]
+    ]
     lead = replace(
         lead,
-        name=submission.name or lead.name,
-        phone=submission.phone or lead.phone,
-        company=submission.company or lead.company,
-        referred_by=lead.referred_by or submission.referred_by,
-        fields={**lead.fields, **submission.fields},
+        name=lead.name or submitted.get("name"),
+        phone=lead.phone or submitted.get("phone"),
+        company=lead.company or submitted.get("company"),
+        referred_by=lead.referred_by or submitted.get("referred_by"),
+        fields=_merge_fields(dict(lead.fields), extra),
         first_touch=touches.first_touch,
         last_touch=touches.last_touch,
         consent=consent,
@@ -160,22 +252,25 @@ def apply_submission(
         updated_at=at,
     )
 
-    submitted = TimelineEvent(
-        event_id=new_id(),
-        type="form_submit",
-        at=at,
-        details={
-            "form": submission.form,
-            "message": submission.message,
-            "visitor_id": submission.visitor_id,
-            "page_url": submission.page_url,
-            "consent": submission.consent or None,
-            "ip": submission.ip,
-            "channel": touches.last_touch.channel,
-            "campaign": touches.last_touch.campaign,
-        },
-    )
-    events = [submitted]
+    details: dict[str, Any] = {
+        "form": submission.form,
+        "message": _storable(submission.message, MAX_MESSAGE),
+        "visitor_id": submission.visitor_id,
+        "page_url": _storable(submission.page_url, MAX_URL),
+        "consent": submitted_consent or None,
+        "ip": submission.ip,
+        "channel": touches.last_touch.channel,
+        "campaign": touches.last_touch.campaign,
+    }
+    if submitted:
+        details["submitted"] = submitted
+    if submitted_consent:
+        details["consent_source"] = source
+    if details_not_applied:
+        details["details_not_applied"] = details_not_applied
+    if consent_not_applied:
+        details["consent_not_applied"] = consent_not_applied
+    events = [TimelineEvent(event_id=new_id(), type="form_submit", at=at, details=details)]
     if moves_forward(lead.stage, STAGE_AFTER_FORM):
         events.append(
             TimelineEvent(

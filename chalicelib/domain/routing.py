@@ -7,6 +7,7 @@ declined, so a lead never goes back to someone who said no.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from chalicelib.domain.journey import MatchRoute, MatchRule, RoundRobinRoute, Route
@@ -20,13 +21,18 @@ def _rotate(owners: Sequence[str], turn: int) -> list[str]:
     return list(owners[start:]) + list(owners[:start])
 
 
+# ASCII digits only: str.isdigit() also says yes to "²" or "٣", which int() then refuses (or reads as a
+# number the visitor never meant). The length bound keeps int() far from its digit limit.
+_DIGITS = re.compile(r"[0-9]{1,64}")
+
+
 def _number(text: str) -> int | None:
     stripped = text.strip().replace(" ", "")
-    return int(stripped) if stripped.isdigit() else None
+    return int(stripped) if _DIGITS.fullmatch(stripped) else None
 
 
 def rule_matches(rule: MatchRule, value: str | None) -> bool:
-    if value is None or not value.strip():
+    if not isinstance(value, str) or not value.strip():
         return False
     if rule.equals is not None:
         return value.strip().casefold() in {option.strip().casefold() for option in rule.equals}

@@ -20,6 +20,10 @@ import holidays
 # A calendar that cannot give the asked-for open time within this horizon is broken (or the SLA is),
 # not slow; the bound also keeps `add` finite for a calendar that is closed for years.
 MAX_SEARCH = timedelta(days=3 * 366)
+# Bounds on what a journey may ask for: an SLA (or a step of its ladder) longer than a year is a typo, and
+# a share above 1000% of the SLA is one too; both bounds also keep every deadline far from overflow.
+MAX_DURATION = timedelta(days=365)
+MAX_SHARE_PERCENT = 1000
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # ASCII digits only: `\d` would also accept e.g. Arabic-Indic digits, which float() happily reads.
@@ -57,6 +61,8 @@ def parse_duration(text: str) -> timedelta:
     # Below a microsecond a timedelta rounds to zero, which is refused here too.
     if duration <= timedelta(0):
         raise InvalidDuration(f"{text!r} must be longer than zero")
+    if duration > MAX_DURATION:
+        raise InvalidDuration(f"{text!r} is longer than the longest deadline, {MAX_DURATION.days} days (P365D)")
     return duration
 
 
@@ -253,13 +259,16 @@ def parse_step_at(at: str) -> tuple[str, float | timedelta]:
         raise ValueError("at must be a share such as '50%' or a duration such as 'PT2H'")
     share = _SHARE.fullmatch(at.strip())
     if share:
-        value = float(share.group("share")) / 100
-        if not 0 < value < math.inf:
-            raise ValueError(f"a share must be a percentage above 0%, not {at!r}")
-        return "share", value
+        percent = float(share.group("share"))
+        if not 0 < percent <= MAX_SHARE_PERCENT:
+            raise ValueError(f"a share must be a percentage above 0% and at most {MAX_SHARE_PERCENT}%, not {at!r}")
+        return "share", percent / 100
     try:
         return "duration", parse_duration(at)
-    except InvalidDuration:
+    except InvalidDuration as error:
+        if _DURATION.fullmatch(at.strip().upper()):
+            # A well-formed duration that is refused (too long, zero) says why, not just "malformed".
+            raise ValueError(f"at: {error}") from None
         raise ValueError(f"at must be a share such as '50%' or a duration such as 'PT2H', not {at!r}") from None
 
 

@@ -36,6 +36,9 @@ def create_tables(client: Any, names: dict[str, str]) -> None:
         if name in existing:
             continue
         request = {key: value for key, value in properties.items() if key not in _SEPARATE}
+        if "StreamSpecification" in request:
+            # CloudFormation enables a stream by naming its view type; CreateTable wants it said.
+            request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
         client.create_table(TableName=name, **request)
         client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
         ttl = properties.get("TimeToLiveSpecification")

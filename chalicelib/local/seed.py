@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.domain.capture import Site
 from chalicelib.domain.journey import JourneyDefinition
-from chalicelib.services.ports import JourneyStore, Tenant
+from chalicelib.services.ports import JourneyRepository, Tenant, TenantRegistry
 from chalicelib.services.tenancy import register_owner, register_tenant
 
 DEMO_ADMIN_KEY = "demo-admin-key"
@@ -31,21 +31,21 @@ DEMO_JOURNEY: dict[str, Any] = {
 }
 
 
-def seed(store: JourneyStore, api_origin: str) -> None:
+def seed(tenancy: TenantRegistry, journeys: JourneyRepository, api_origin: str) -> None:
     """``demo`` (site ``demo``, served from the local API itself) and ``other``, to try tenant isolation."""
     origins = {api_origin, api_origin.replace("127.0.0.1", "localhost")}
     register_tenant(
-        store,
+        tenancy,
         Tenant(tenant_id="demo", name="Nordlys Solar ApS (demo)", language="da"),
         [Site(site_key="demo", tenant_id="demo", allowed_origins=tuple(sorted(origins)), language="da")],
         [DEMO_ADMIN_KEY],
     )
     journey = JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json", exclude_none=True)
-    store.save_journey("demo", journey, "2026-01-01T00:00:00.000Z")
+    journeys.save_journey("demo", journey, "2026-01-01T00:00:00.000Z")
     for owner, key in DEMO_OWNER_KEYS.items():
-        register_owner(store, "demo", owner, owner, "da", user_key=key)
+        register_owner(tenancy, "demo", owner, owner, "da", user_key=key)
     register_tenant(
-        store,
+        tenancy,
         Tenant(tenant_id="other", name="Other Company A/S", language="en"),
         [Site(site_key="other", tenant_id="other", allowed_origins=("https://other.example",), language="en")],
         [OTHER_ADMIN_KEY],

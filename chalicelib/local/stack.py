@@ -45,22 +45,26 @@ def main() -> int:
     from chalice.cli.factory import CLIFactory
     from moto.server import ThreadedMotoServer
 
-    from chalicelib.adapters.dynamo_store import DynamoJourneyStore
+    from chalicelib.adapters.dynamo import Repositories
+    from chalicelib.local import emulator
     from chalicelib.local.provision import create_tables
     from chalicelib.local.seed import DEMO_ADMIN_KEY, DEMO_OWNER_KEYS, OTHER_ADMIN_KEY, seed
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    emulator.install()  # moto and chalice's dev server, patched to hold load: see that module
     aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     aws.start()
     client = boto3.client("dynamodb")
     create_tables(client, {"JourneyTable": TABLE_NAME})
     api_origin = f"http://{HOST}:{api_port}"
-    seed(DynamoJourneyStore(TABLE_NAME, client), api_origin)
+    repositories = Repositories(TABLE_NAME, client)
+    seed(repositories.tenancy, repositories.journeys, api_origin)
 
     from chalicelib import bootstrap
     from chalicelib.adapters.notify import ConsoleMailer
     from chalicelib.adapters.timers import LocalTimers
     from chalicelib.domain.clock import system_clock
+    from chalicelib.local.stream_reader import StreamReader
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     server = create_local_server(factory, HOST, api_port, "local")
@@ -71,6 +75,9 @@ def main() -> int:
     wiring.timers_override = timers
     bootstrap.use(wiring)
     timers.begin()
+    # The change stream's Lambda trigger, locally: e-mails, webhooks, timers and counters follow from it.
+    stream = StreamReader(client, boto3.client("dynamodbstreams"), TABLE_NAME, wiring.change_stream.handle_batch)
+    stream.begin()
     stopping = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -88,6 +95,7 @@ def main() -> int:
         f"  admin keys     demo: {DEMO_ADMIN_KEY}   other: {OTHER_ADMIN_KEY}\n"
         f"  owner keys     {'   '.join(f'{owner}: {key}' for owner, key in DEMO_OWNER_KEYS.items())}\n"
         f"  timers         in-process, same deadline handler as the state machine\n"
+        f"  change stream  read from the emulator, same consumers as the Lambda (e-mails print here)\n"
         f"  try            curl -H 'Authorization: Bearer {DEMO_ADMIN_KEY}' '{api_origin}/leads?stage=consideration'\n"
         f"Ctrl-C stops everything.\n",
         flush=True,
@@ -95,6 +103,7 @@ def main() -> int:
     try:
         server.serve_forever()
     finally:
+        stream.stop()
         timers.stop()
         server.server.server_close()
         aws.stop()

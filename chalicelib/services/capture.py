@@ -16,7 +16,7 @@ from chalicelib.domain.privacy import truncate_ip
 from chalicelib.errors import LeadtrailError, MalformedInput, PayloadTooLarge
 from chalicelib.models import MAX_COLLECT_BYTES, MAX_EVENTS_PER_BATCH, CollectBatch, CollectedEvent, PixelQuery, invalid
 from chalicelib.observability import count, traced
-from chalicelib.services.ports import JourneyStore
+from chalicelib.services.ports import PageViewLog
 from chalicelib.services.tenancy import Tenancy
 
 
@@ -34,7 +34,7 @@ def _event_id(visitor_id: str, event: CollectedEvent | PixelQuery, url: str, at:
 
 
 class Capture:
-    def __init__(self, store: JourneyStore, tenancy: Tenancy, clock: Clock):
+    def __init__(self, store: PageViewLog, tenancy: Tenancy, clock: Clock):
         self.store = store
         self.tenancy = tenancy
         self.clock = clock

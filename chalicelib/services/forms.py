@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -14,8 +16,7 @@ from urllib.parse import parse_qsl
 from chalicelib.domain.attribution import Landing
 from chalicelib.domain.capture import Site, safe_redirect
 from chalicelib.domain.clock import Clock, iso
-from chalicelib.domain.handover import Change
-from chalicelib.domain.leads import Submission, apply_submission, lead_id_for
+from chalicelib.domain.leads import Submission, SubmissionOutcome, TimelineEvent, apply_submission, lead_id_for
 from chalicelib.domain.privacy import truncate_ip
 from chalicelib.errors import (
     ConcurrentUpdate,
@@ -27,13 +28,15 @@ from chalicelib.errors import (
     PayloadTooLarge,
 )
 from chalicelib.models import MAX_FORM_BYTES, FormSubmission, json_object
-from chalicelib.observability import count, traced
-from chalicelib.services.handovers import Handovers
-from chalicelib.services.ports import JourneyStore, Receipt, Spam
+from chalicelib.observability import count, logger, traced
+from chalicelib.services.handovers import Handovers, Plan
+from chalicelib.services.ports import LeadRepository, PageViewLog, Receipt, Spam, SpamLog
 from chalicelib.services.tenancy import Tenancy
 
 RECEIPT_TTL = timedelta(hours=24)
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 10
+FIRST_BACKOFF = 0.02
+MAX_BACKOFF = 1.0
 
 
 @dataclass(frozen=True)
@@ -91,17 +94,25 @@ def _check_idempotency_key(key: str | None) -> str | None:
 class Forms:
     def __init__(
         self,
-        store: JourneyStore,
+        leads: LeadRepository,
+        pageviews: PageViewLog,
+        spam: SpamLog,
         tenancy: Tenancy,
         clock: Clock,
         new_id: Callable[[], str] | None = None,
         handovers: Handovers | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
     ):
-        self.store = store
+        self.leads = leads
+        self.pageviews = pageviews
+        self.spam = spam
         self.tenancy = tenancy
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
         self.handovers = handovers
+        self.sleep = sleep
+        self.jitter = jitter
 
     @traced
     def submit(self, request: FormRequest) -> FormResult:
@@ -115,8 +126,8 @@ class Forms:
 
         if fields.get("_gotcha"):
             # A bot filled the hidden field: answer like a success, keep it as spam, make no lead.
-            self.store.record_spam(Spam(tenant_id=site.tenant_id, at=iso(self.clock()), site_key=site.site_key,
-                                        fields=fields))
+            self.spam.record_spam(Spam(tenant_id=site.tenant_id, at=iso(self.clock()), site_key=site.site_key,
+                                       fields=fields))
             count("Spam")
             return FormResult(lead_id="ld_" + secrets.token_hex(12)[:24], site=site, redirect_to=redirect_to,
                               spam=True)
@@ -130,27 +141,37 @@ class Forms:
         payload_hash = _fingerprint({"site": site.site_key, **fields})
         key_hash = hashlib.sha256(f"{site.site_key}\n{key or payload_hash}".encode()).hexdigest()
         lead_id = lead_id_for(site.tenant_id, submission.email)
+        views = self.pageviews.visitor_pageviews(site.tenant_id, submission.visitor_id) if submission.visitor_id else []
+        landings = [view.landing() for view in views]
+        if submission.page_url:
+            landings.append(Landing(url=submission.page_url))
+        handover_failure: str | None = None
 
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                # Same person, same moment (a double click, an import): wait a random while, then read again.
+                self.sleep(self.jitter() * min(MAX_BACKOFF, FIRST_BACKOFF * 2**attempt))
             now = self.clock()
-            existing = self.store.lead(site.tenant_id, lead_id)
-            views = self.store.visitor_pageviews(site.tenant_id, submission.visitor_id) if submission.visitor_id else []
-            landings = [view.landing() for view in views]
-            if submission.page_url:
-                landings.append(Landing(url=submission.page_url))
+            existing = self.leads.lead(site.tenant_id, lead_id)
             outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
-            started: list[Change] = []
-            if self.handovers is not None:
+            plan = Plan(outcome.lead, [], [])
+            if self.handovers is not None and handover_failure is None:
                 # The hand-over is written in the same transaction as the submission that triggers it.
-                lead, started = self.handovers.plan("form_submit", outcome.lead, form.form, now)
-                outcome = replace(outcome, lead=lead)
+                try:
+                    plan = self.handovers.plan("form_submit", outcome.lead, form.form, now)
+                except Exception as error:  # noqa: BLE001 - no journey setting may cost a lead
+                    handover_failure = self._handover_failed(error, lead_id)
+            if handover_failure is not None:
+                outcome = replace(outcome, events=(*outcome.events, self._failure_event(outcome, handover_failure)))
+            outcome = replace(outcome, lead=plan.lead)
             receipt = Receipt(
                 tenant_id=site.tenant_id, key_hash=key_hash, payload_hash=payload_hash,
                 response={"lead_id": lead_id}, issued_at=int(now.timestamp()),
                 expires_at=int((now + RECEIPT_TTL).timestamp()),
             )
             try:
-                self.store.save_submission(outcome, existing.version if existing else None, receipt, started)
+                self.leads.save_submission(outcome, existing.version if existing else None, receipt, plan.changes,
+                                           plan.turns)
             except DuplicateRequest as duplicate:
                 if duplicate.response.get("payload_hash") != payload_hash:
                     raise IdempotencyKeyReused(
@@ -160,10 +181,27 @@ class Forms:
                                   replayed=True)
             except ConcurrentUpdate:
                 continue
+            except Exception as error:
+                if not plan.changes:
+                    raise
+                # The hand-over made the write fail: the lead is stored without it, and the failure is shown.
+                handover_failure = self._handover_failed(error, lead_id)
+                continue
             count("FormSubmissions")
             count("LeadsCreated", 1 if outcome.created else 0)
             count("StageChanges", sum(1 for event in outcome.events if event.type == "stage_change"))
-            if self.handovers is not None:
-                self.handovers.started(started)
+            count("HandoversStarted", len(plan.changes))
             return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to)
         raise Conflict("the lead kept changing while this submission was saved; try again", field="email")
+
+    @staticmethod
+    def _handover_failed(error: Exception, lead_id: str) -> str:
+        logger.exception("a hand-over could not be started; the lead is stored without it",
+                         extra={"lead_id": lead_id})
+        count("HandoverStartFailed")
+        return type(error).__name__
+
+    def _failure_event(self, outcome: SubmissionOutcome, error: str) -> TimelineEvent:
+        first = outcome.events[0]
+        return TimelineEvent(event_id=self.new_id(), type="handover_failed", at=first.at, seq=len(outcome.events),
+                             details={"trigger": "form_submit", "error": error})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import abc
 import secrets
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.clock import Clock, iso, parse_iso
+from chalicelib.domain.clock import Clock, iso, parse_instant
 from chalicelib.domain.handover import (
     Actor,
     Change,
@@ -29,8 +29,13 @@ from chalicelib.domain.stages import moves_forward
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
-from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import JourneyStore, LeadUpdate
+from chalicelib.services.ports import (
+    HandoverCounters,
+    HandoverRepository,
+    LeadRepository,
+    LeadUpdate,
+    TurnTaken,
+)
 
 MAX_ATTEMPTS = 5
 MAX_STEPS_PER_RUN = 50
@@ -78,65 +83,74 @@ def present(state: HandoverState) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a trigger starts: the lead (knowing its hand-overs), the new hand-overs and the turns they take."""
+
+    lead: Lead
+    changes: list[Change]
+    turns: list[TurnTaken]
+
+
 class Handovers:
     def __init__(
         self,
-        store: JourneyStore,
+        leads: LeadRepository,
+        handovers: HandoverRepository,
+        counters: HandoverCounters,
         journeys: Journeys,
-        timers: Callable[[], Timers],
-        notifier: Callable[[], Notifier],
         clock: Clock,
         new_id: Callable[[], str] | None = None,
     ):
-        self.store = store
+        self.leads = leads
+        self.repository = handovers
+        self.counters = counters
         self.journeys = journeys
-        self._timers = timers
-        self._notifier = notifier
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
 
     # --- starting ----------------------------------------------------------------------------
 
-    def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime) -> tuple[Lead, list[Change]]:
-        """The hand-overs a trigger starts for this lead (at most one of each kind, ever)."""
+    def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime) -> Plan:
+        """The hand-overs a trigger starts for this lead (at most one of each kind, ever).
+
+        A round-robin turn is read here and taken in the same transaction that writes the hand-over, so
+        only hand-overs that are written take turns; a rival that took the turn first makes the write retry.
+        """
         journey = self.journeys.definition(lead.tenant_id)
         changes = []
+        turns: dict[str, TurnTaken] = {}
         started = dict(lead.handovers)
+
+        def next_turn(rotation: str) -> int:
+            turn = turns.get(rotation) or TurnTaken(lead.tenant_id, rotation,
+                                                    self.repository.current_turn(lead.tenant_id, rotation))
+            turns[rotation] = turn
+            return turn.taken
+
         for definition in journey.handovers_on(trigger):
             if definition.name in started:
                 continue
-            fields = lead_fields(lead, form)
-            owners = candidates(definition.route, fields, lambda rotation: self.store.next_turn(lead.tenant_id,
-                                                                                                  rotation),
-                                rotation=definition.name)
+            owners = candidates(definition.route, lead_fields(lead, form), next_turn, rotation=definition.name)
             handover_id = handover_id_for(lead.lead_id, definition.name)
             change = open_handover(lead.tenant_id, lead.lead_id, handover_id, definition, owners,
                                    journey.clock_for(definition), now, self.new_id)
             started[definition.name] = handover_id
             changes.append(change)
-        return replace(lead, handovers=started), changes
-
-    def started(self, changes: Sequence[Change]) -> None:
-        """After the write: start each hand-over's timer. A failed start is caught by the sweep."""
-        for change in changes:
-            count("HandoversStarted")
-            due = change.state.next_due_at
-            if due is None:
-                continue
-            try:
-                self._timers().start(change.state.tenant_id, change.state.handover_id, due)
-            except Exception:  # noqa: BLE001 - the sweep fires what a lost timer would have
-                logger.exception("timer start failed", extra={"handover_id": change.state.handover_id})
-                count("TimerStartFailed")
+        return Plan(replace(lead, handovers=started), changes, list(turns.values()))
 
     # --- acting ------------------------------------------------------------------------------
 
     @traced
     def act(self, tenant_id: str, handover_id: str, action: str, actor: Actor, reason: str | None = None
             ) -> dict[str, Any]:
-        """Accept, decline or report contact; repeating an action that already happened changes nothing."""
+        """Accept, decline or report contact; repeating an action that already happened changes nothing.
+
+        The request writes the change and its events and answers: e-mails, webhooks and counters follow
+        from the table's stream.
+        """
         for _ in range(MAX_ATTEMPTS):
-            state = self.store.handover(tenant_id, handover_id)
+            state = self.repository.handover(tenant_id, handover_id)
             if state is None:
                 raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
             now = self.clock()
@@ -156,14 +170,21 @@ class Handovers:
                 self._save(change, state, now)
             except ConcurrentUpdate:
                 continue
-            self._after(change)
+            self._measure(change)
             return {**present(change.state), "changed": True}
         raise Conflict("the hand-over kept changing; try again", field="handover_id")
+
+    def state(self, tenant_id: str, handover_id: str, actor: Actor) -> dict[str, Any]:
+        """One hand-over, for an admin or its current owner (to anyone else it does not exist)."""
+        state = self.repository.handover(tenant_id, handover_id)
+        if state is None or (actor.kind == "owner" and actor.owner != state.owner):
+            raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
+        return present(state)
 
     def _save(self, change: Change, state: HandoverState, now: datetime) -> None:
         lead_update = None
         if change.lead_stage:
-            lead = self.store.lead(state.tenant_id, state.lead_id)
+            lead = self.leads.lead(state.tenant_id, state.lead_id)
             stages = tuple(self.journeys.definition(state.tenant_id).stages)
             if lead is not None and change.lead_stage in stages and moves_forward(lead.stage, change.lead_stage,
                                                                                     stages):
@@ -174,23 +195,15 @@ class Handovers:
                                       details={"from": lead.stage, "to": change.lead_stage,
                                                "cause": "handover_accepted", "handover_id": state.handover_id})
                 lead_update = LeadUpdate(lead=moved, expected_version=lead.version, events=(event,))
-        self.store.save_handover_change(change, state.version, lead_update)
+        self.repository.save_handover_change(change, state.version, lead_update)
 
-    def _after(self, change: Change) -> None:
+    @staticmethod
+    def _measure(change: Change) -> None:
         for event in change.events:
             count({"accepted": "HandoversAccepted", "declined": "HandoversDeclined", "gap": "Gaps",
                    "sla_breached": "SlaBreaches", "reassigned": "Reassignments"}.get(event.type, "HandoverEvents"))
         if change.time_to_accept is not None:
             seconds("TimeToAccept", change.time_to_accept)
-        if change.notifications:
-            self._notify(change)
-
-    def _notify(self, change: Change) -> None:
-        state = change.state
-        journey = self.journeys.definition(state.tenant_id)
-        lead = self.store.lead(state.tenant_id, state.lead_id)
-        for notification in change.notifications:
-            self._notifier().deliver(state.tenant_id, notification, journey, lead)
 
     # --- deadlines ---------------------------------------------------------------------------
 
@@ -204,7 +217,7 @@ class Handovers:
         fired = 0
         attempts = 0
         while fired < MAX_STEPS_PER_RUN:
-            state = self.store.handover(tenant_id, handover_id)
+            state = self.repository.handover(tenant_id, handover_id)
             if state is None:
                 logger.warning("deadline for an unknown hand-over", extra={"handover_id": handover_id})
                 return None
@@ -212,21 +225,22 @@ class Handovers:
             if change is None:
                 return state.next_due_at
             try:
-                self.store.save_handover_change(change, state.version)
+                self.repository.save_handover_change(change, state.version)
             except ConcurrentUpdate:
                 attempts += 1
                 if attempts > MAX_ATTEMPTS:
                     raise
                 continue
             fired += 1
-            self._after(change)
-        return self.store.handover(tenant_id, handover_id).next_due_at  # type: ignore[union-attr]
+            self._measure(change)
+        latest = self.repository.handover(tenant_id, handover_id)
+        return latest.next_due_at if latest else None
 
     @traced
     def sweep(self) -> int:
         """Fire hand-overs whose step is overdue (a failed timer start, a lost execution): nothing is lost."""
         until = iso(self.clock() - SWEEP_GRACE)
-        overdue = self.store.due_handovers(until)
+        overdue = self.repository.due_handovers(until)
         for tenant_id, handover_id in overdue:
             try:
                 self.fire_due(tenant_id, handover_id)
@@ -241,17 +255,19 @@ class Handovers:
         """Hand-over outcomes for hand-overs started in the range (default: the last 30 days)."""
         today = self.clock()
         try:
-            until = parse_iso(to_text) if to_text else today
-        except ValueError:
-            raise InvalidInput("to must be an ISO-8601 date or time", field="to") from None
+            until = parse_instant(to_text) if to_text else today
+        except ValueError as error:
+            raise InvalidInput(f"to must be an ISO-8601 date or time: {error}", field="to") from None
         try:
-            since = parse_iso(from_text) if from_text else until - timedelta(days=REPORT_DEFAULT_DAYS)
-        except ValueError:
-            raise InvalidInput("from must be an ISO-8601 date or time", field="from") from None
+            # Near the first day of the calendar the default range is shorter rather than overflowing.
+            default_back = min(timedelta(days=REPORT_DEFAULT_DAYS), until - datetime.min.replace(tzinfo=until.tzinfo))
+            since = parse_instant(from_text) if from_text else until - default_back
+        except ValueError as error:
+            raise InvalidInput(f"from must be an ISO-8601 date or time: {error}", field="from") from None
         if since > until:
             raise InvalidInput("from must not be after to", field="from")
         if until - since > timedelta(days=REPORT_MAX_DAYS):
             raise InvalidInput(f"a report covers at most {REPORT_MAX_DAYS} days", field="from")
         from_day, to_day = iso(since)[:10], iso(until)[:10]
-        rows = self.store.handover_counters(tenant_id, from_day, to_day)
+        rows = self.counters.counter_rows(tenant_id, from_day, to_day)
         return {"from": from_day, "to": to_day, **summarise(rows)}

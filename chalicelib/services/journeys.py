@@ -12,11 +12,21 @@ from chalicelib.domain.journey import EMPTY_JOURNEY, JourneyDefinition
 from chalicelib.errors import InvalidInput, MalformedInput
 from chalicelib.models import field_errors
 from chalicelib.observability import traced
-from chalicelib.services.ports import JourneyStore
+from chalicelib.services.ports import JourneyRepository
+
+MASKED_SECRET = "********"
+
+
+def masked(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a journey document whose webhook secret no API answer echoes."""
+    webhook = document.get("webhook")
+    if not isinstance(webhook, dict) or "secret" not in webhook:
+        return document
+    return {**document, "webhook": {**webhook, "secret": MASKED_SECRET}}
 
 
 class Journeys:
-    def __init__(self, store: JourneyStore, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
+    def __init__(self, store: JourneyRepository, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
         self.store = store
         self.clock = clock
         self.ttl = ttl
@@ -34,17 +44,25 @@ class Journeys:
         return cached[1]
 
     def document(self, tenant_id: str) -> dict[str, Any]:
+        """The stored document as the tenant may read it: the webhook secret masked."""
         stored = self.store.journey(tenant_id)
         if stored is None:
             return {"definition": EMPTY_JOURNEY.model_dump(mode="json", exclude_none=True), "version": 0,
                     "updated_at": None}
-        return {"definition": stored.document, "version": stored.version, "updated_at": stored.updated_at}
+        return {"definition": masked(stored.document), "version": stored.version, "updated_at": stored.updated_at}
 
     @traced
     def replace(self, tenant_id: str, raw: Any) -> dict[str, Any]:
         """Validate and store a new definition; an invalid one changes nothing."""
         if not isinstance(raw, dict):
             raise MalformedInput("the journey definition must be a JSON object", field="body")
+        webhook = raw.get("webhook")
+        if isinstance(webhook, dict) and webhook.get("secret") == MASKED_SECRET:
+            # A document read back (masked), edited and stored again keeps the secret it had.
+            previous = self.store.journey(tenant_id)
+            kept = (previous.document.get("webhook") or {}).get("secret") if previous else None
+            if kept:
+                raw = {**raw, "webhook": {**webhook, "secret": kept}}
         try:
             definition = JourneyDefinition.model_validate(raw)
         except ValidationError as error:
@@ -54,4 +72,4 @@ class Journeys:
         document = definition.model_dump(mode="json", exclude_none=True)
         stored = self.store.save_journey(tenant_id, document, iso(self.clock()))
         self._cache[tenant_id] = (self.clock(), definition)
-        return {"definition": stored.document, "version": stored.version, "updated_at": stored.updated_at}
+        return {"definition": masked(stored.document), "version": stored.version, "updated_at": stored.updated_at}

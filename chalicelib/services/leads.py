@@ -5,14 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.capture import PageView
-from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.clock import iso, parse_instant
 from chalicelib.domain.leads import Lead, lead_id_for
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.models import LeadQuery
 from chalicelib.observability import traced
 from chalicelib.services.handovers import present
 from chalicelib.services.journeys import Journeys
-from chalicelib.services.ports import JourneyStore
+from chalicelib.services.ports import HandoverRepository, LeadRepository, PageViewLog
+
+TIMELINE_PAGE = 500
+CURSOR_JOIN = "~"
+
+
+def _split_cursor(cursor: str | None) -> tuple[str | None, str | None]:
+    """A timeline cursor: the events' cursor and the time of the last event already shown."""
+    if cursor is None:
+        return None, None
+    events_cursor, _, after = cursor.rpartition(CURSOR_JOIN)
+    try:
+        parse_instant(after)
+    except ValueError:
+        events_cursor = ""
+    if not events_cursor:
+        raise InvalidInput("cursor is not one this timeline handed out", field="cursor")
+    return events_cursor, after
 
 
 def lead_summary(lead: Lead) -> dict[str, Any]:
@@ -53,34 +70,61 @@ def _pageview_event(view: PageView) -> dict[str, Any]:
 
 
 class LeadReader:
-    def __init__(self, store: JourneyStore, journeys: Journeys):
-        self.store = store
+    def __init__(self, leads: LeadRepository, pageviews: PageViewLog, handovers: HandoverRepository,
+                 journeys: Journeys):
+        self.leads = leads
+        self.pageviews = pageviews
+        self.handovers = handovers
         self.journeys = journeys
+
+    def _lead(self, tenant_id: str, lead_id: str) -> Lead:
+        lead = self.leads.lead(tenant_id, lead_id)
+        if lead is None:
+            raise NotFound(f"no lead {lead_id!r}", field="lead_id")
+        return lead
 
     @traced
     def lead_with_timeline(self, tenant_id: str, lead_id: str) -> dict[str, Any]:
-        """The lead and every event of its journey in time order, page views of its visitors included."""
-        lead = self.store.lead(tenant_id, lead_id)
-        if lead is None:
-            raise NotFound(f"no lead {lead_id!r}", field="lead_id")
-        events = [event.as_dict() for event in self.store.lead_events(tenant_id, lead_id)]
+        """The lead, its hand-overs and the first page of its timeline (``timeline_next_cursor`` for more)."""
+        lead = self._lead(tenant_id, lead_id)
+        page = self._timeline(lead, None)
+        handovers = [present(state) for state in self.handovers.lead_handovers(tenant_id, lead_id)]
+        return {**lead_summary(lead), "handovers": handovers, "timeline": page["timeline"],
+                "timeline_next_cursor": page["next_cursor"]}
+
+    @traced
+    def timeline(self, tenant_id: str, lead_id: str, cursor: str | None, limit: int = TIMELINE_PAGE) -> dict[str, Any]:
+        """One page of a lead's timeline: its events and its visitors' page views in time order."""
+        return self._timeline(self._lead(tenant_id, lead_id), cursor, limit)
+
+    def _timeline(self, lead: Lead, cursor: str | None, limit: int = TIMELINE_PAGE) -> dict[str, Any]:
+        events_cursor, after = _split_cursor(cursor)
+        page = self.leads.lead_events(lead.tenant_id, lead.lead_id, limit=limit, cursor=events_cursor)
+        # Page views are merged in by time: this page holds those after the previous page's last event,
+        # up to this page's last event (or all the rest on the last page).
+        until = page.events[-1].at if page.next_cursor and page.events else None
+        entries = [event.as_dict() for event in page.events]
         for visitor_id in lead.visitors:
-            events += [_pageview_event(view) for view in self.store.visitor_pageviews(tenant_id, visitor_id)]
-        events.sort(key=lambda event: (event["at"], 0 if event["type"] in ("pageview", "email_open") else 1))
-        handovers = [present(state) for state in self.store.lead_handovers(tenant_id, lead_id)]
-        return {**lead_summary(lead), "handovers": handovers, "timeline": events}
+            entries += [_pageview_event(view) for view in self.pageviews.visitor_pageviews(lead.tenant_id, visitor_id)
+                        if (after is None or view.at > after) and (until is None or view.at <= until)]
+        entries.sort(key=lambda entry: (entry["at"], 0 if entry["type"] in ("pageview", "email_open") else 1))
+        next_cursor = f"{page.next_cursor}{CURSOR_JOIN}{until}" if page.next_cursor and until else None
+        return {"lead_id": lead.lead_id, "timeline": entries, "next_cursor": next_cursor}
 
     @traced
     def find(self, tenant_id: str, query: LeadQuery) -> dict[str, Any]:
         """Leads by e-mail (any letter case), or in a stage since a time, a page at a time."""
         if query.email:
-            lead = self.store.lead(tenant_id, lead_id_for(tenant_id, str(query.email)))
+            lead = self.leads.lead(tenant_id, lead_id_for(tenant_id, str(query.email)))
             return {"leads": [lead_summary(lead)] if lead else [], "next_cursor": None}
         if not query.stage:
             raise InvalidInput("give either email or stage", field="stage")
         stages = self.journeys.definition(tenant_id).stages
         if query.stage not in stages:
             raise InvalidInput(f"stage must be one of {', '.join(stages)}", field="stage")
-        since = iso(parse_iso(query.since)) if query.since else "0000"
-        page = self.store.leads_in_stage(tenant_id, query.stage, since, query.limit, query.cursor)
+        try:
+            since = iso(parse_instant(query.since)) if query.since else "0000"
+        except ValueError as error:
+            raise InvalidInput(f"since: {error}", field="since") from None
+        page = self.leads.leads_in_stage(tenant_id, query.stage, since, query.limit, query.cursor)
         return {"leads": [lead_summary(lead) for lead in page.leads], "next_cursor": page.next_cursor}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -16,28 +17,25 @@ from chalicelib.domain.clock import Clock, epoch_seconds, iso, parse_iso
 from chalicelib.domain.handover import Notification
 from chalicelib.domain.journey import JourneyDefinition, Webhook
 from chalicelib.domain.leads import Lead
-from chalicelib.domain.links import webhook_signature
 from chalicelib.domain.sla import BusinessCalendar
+from chalicelib.domain.webhooks import new_message_id, signed_headers
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.observability import count, logger
 from chalicelib.rendering import render_email
 from chalicelib.services.action_links import ActionLinks
-from chalicelib.services.ports import DeadLetter, JourneyStore
+from chalicelib.services.ports import DeadLetter, DeadLetters, TenantRegistry
+from chalicelib.services.webhook_port import WebhookTransport
 
 WEBHOOK_ATTEMPTS = 4
 WEBHOOK_FIRST_BACKOFF = timedelta(milliseconds=500)
+# Header-safe and URL-safe: a timeline event id, or ``msg_<hex>`` when the caller has none.
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
 class Mailer(abc.ABC):
     @abc.abstractmethod
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
         """One e-mail: the plain-text part always, the HTML part when there is one."""
-
-
-class WebhookTransport(abc.ABC):
-    @abc.abstractmethod
-    def post(self, url: str, body: str, headers: dict[str, str]) -> int:
-        """POST and return the HTTP status; network failures raise ``OSError``."""
 
 
 @dataclass(frozen=True)
@@ -68,16 +66,20 @@ def compose(notification: Notification, language: str, lead: Lead | None, accept
 
 
 class Notifier:
+    """Tells people and systems: owners by e-mail with signed links, the tenant's systems by webhook."""
+
     def __init__(
         self,
-        store: JourneyStore,
+        contacts: TenantRegistry,
+        dead_letters: DeadLetters,
         mailer: Mailer,
         transport: WebhookTransport,
         links: ActionLinks,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.store = store
+        self.contacts = contacts
+        self.store = dead_letters
         self.mailer = mailer
         self.transport = transport
         self.action_links = links
@@ -92,73 +94,63 @@ class Notifier:
         )
         return accept, decline
 
-    def deliver(self, tenant_id: str, notification: Notification, journey: JourneyDefinition, lead: Lead | None
-                ) -> None:
-        """E-mail the person, then the tenant's webhook. A failure is logged and counted, never raised:
-        the hand-over's state has already changed and must not be rolled back by a mail server."""
-        contact = self.store.owner_contact(tenant_id, notification.to)
+    def email(self, tenant_id: str, notification: Notification, journey: JourneyDefinition, lead: Lead | None
+              ) -> bool:
+        """E-mail the person a notification is for (False when there is no address to write to).
+
+        A mail failure raises: the change-stream consumer that calls this retries the event.
+        """
+        contact = self.contacts.owner_contact(tenant_id, notification.to)
         address, language = contact if contact else (notification.to, None)
+        if "@" not in address:
+            return False
         accept_url, decline_url = self.links(tenant_id, notification)
         definition = journey.handover(notification.name)
         clock = journey.clock_for(definition) if definition else None
         timezone = clock.timezone if isinstance(clock, BusinessCalendar) else "UTC"
         message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone)
-        if "@" in address:
-            try:
-                self.mailer.send(address, message.subject, message.text, message.html)
-                count("NotificationsSent", channel="email")
-            except Exception:  # noqa: BLE001 - any mail failure is reported the same way
-                logger.exception("e-mail notification failed", extra={"handover_id": notification.handover_id})
-                count("NotificationsFailed", channel="email")
-        if journey.webhook:
-            payload = {
-                "type": f"handover.{notification.kind}",
-                "handover_id": notification.handover_id,
-                "lead_id": notification.lead_id,
-                "to": notification.to,
-                "owner": notification.owner,
-                "due_at": notification.due_at,
-                "accept_url": accept_url if notification.kind != "escalation" else None,
-                "decline_url": decline_url if notification.kind != "escalation" else None,
-                "lead": {"email": lead.email, "name": lead.name, "company": lead.company} if lead else None,
-            }
-            self.post_webhook(tenant_id, journey.webhook, payload)
+        self.mailer.send(address, message.subject, message.text, message.html)
+        count("NotificationsSent", channel="email")
+        return True
 
-    def post_webhook(self, tenant_id: str, webhook: Webhook, payload: dict[str, Any]) -> bool:
-        """Deliver with retries and back-off; what still fails becomes a dead letter that can be replayed."""
+    def post_webhook(self, tenant_id: str, webhook: Webhook, payload: dict[str, Any],
+                     message_id: str | None = None) -> bool:
+        """Deliver with retries and back-off; what still fails becomes a dead letter that can be replayed.
+
+        ``message_id`` (the timeline event's id) is the ``webhook-id`` of every attempt and of any replay,
+        so a receiver can drop a message it has already seen.
+        """
+        message_id = message_id or new_message_id()
+        if not MESSAGE_ID.fullmatch(message_id):
+            raise ValueError(f"a webhook message id must match {MESSAGE_ID.pattern}: {message_id!r}")
         body = json.dumps(payload, separators=(",", ":"))
-        error = self._attempt(webhook, body)
+        error = self._attempt(webhook, body, message_id)
         if error is None:
             count("WebhooksDelivered")
             return True
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
         letter = DeadLetter(tenant_id=tenant_id, letter_id=f"dl_{stamp}_{secrets.token_hex(4)}",
                             at=iso(self.clock()), url=webhook.url, body=body, attempts=WEBHOOK_ATTEMPTS,
-                            last_error=error)
+                            last_error=error, message_id=message_id)
         self.store.record_dead_letter(letter)
         count("WebhooksDeadLettered")
-        logger.warning("webhook dead-lettered", extra={"url": webhook.url, "error": error})
+        logger.warning("webhook dead-lettered", extra={"url": webhook.url, "error": error, "message_id": message_id})
         return False
 
-    def _attempt(self, webhook: Webhook, body: str) -> str | None:
-        error = "not attempted"
+    def _attempt(self, webhook: Webhook, body: str, message_id: str) -> str | None:
+        """None once delivered, else the last failure's category (never the receiver's own words)."""
+        error = "not_attempted"
         delay = WEBHOOK_FIRST_BACKOFF.total_seconds()
         for attempt in range(WEBHOOK_ATTEMPTS):
             if attempt:
                 self.sleep(delay)
                 delay *= 2
-            headers = {
-                "Content-Type": "application/json",
-                "Leadtrail-Signature": webhook_signature(webhook.secret, epoch_seconds(self.clock()), body),
-            }
-            try:
-                status = self.transport.post(webhook.url, body, headers)
-            except OSError as failure:
-                error = f"{type(failure).__name__}: {failure}"
-                continue
-            if 200 <= status < 300:
+            # A fresh timestamp per attempt: receivers refuse old ones, and a retry is not old.
+            headers = signed_headers(webhook.secret, message_id, epoch_seconds(self.clock()), body)
+            delivery = self.transport.deliver(webhook.url, body, headers)
+            if delivery.ok:
                 return None
-            error = f"HTTP {status}"
+            error = delivery.error or "unexpected_error"
         return error
 
     def replay(self, tenant_id: str, letter_id: str, journey: JourneyDefinition) -> dict[str, Any]:
@@ -168,12 +160,14 @@ class Notifier:
             raise NotFound(f"no dead letter {letter_id!r}", field="letter_id")
         if journey.webhook is None:
             raise Conflict("the journey has no webhook to deliver to", field="webhook")
-        error = self._attempt(journey.webhook, letter.body)
+        # Letters from before message ids were kept have their letter id: stable, so replays still dedupe.
+        message_id = letter.message_id or letter.letter_id
+        error = self._attempt(journey.webhook, letter.body, message_id)
         if error is None:
             self.store.delete_dead_letter(tenant_id, letter_id)
             return {"letter_id": letter_id, "delivered": True}
         self.store.record_dead_letter(DeadLetter(
             tenant_id=tenant_id, letter_id=letter_id, at=letter.at, url=letter.url, body=letter.body,
-            attempts=letter.attempts + WEBHOOK_ATTEMPTS, last_error=error,
+            attempts=letter.attempts + WEBHOOK_ATTEMPTS, last_error=error, message_id=message_id,
         ))
         return {"letter_id": letter_id, "delivered": False, "error": error}

@@ -1,4 +1,9 @@
-"""The small interfaces the services need; adapters implement them, fakes stand in for tests."""
+"""The small interfaces the services need, split by what each consumer of them needs.
+
+The DynamoDB repositories in ``chalicelib/adapters/dynamo`` implement them (one per aggregate); a
+service asks only for the ports it uses, so a new capability brings its own port and repository
+instead of growing a shared store.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.capture import PageView, RejectedInput, Site
-from chalicelib.domain.handover import Change, HandoverState
+from chalicelib.domain.handover import Change, Counter, HandoverState
 from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
 
 
@@ -38,6 +43,12 @@ class LeadPage:
 
 
 @dataclass(frozen=True)
+class EventPage:
+    events: list[TimelineEvent]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class StoredJourney:
     document: dict[str, Any]
     updated_at: str
@@ -54,6 +65,19 @@ class LeadUpdate:
 
 
 @dataclass(frozen=True)
+class TurnTaken:
+    """A round-robin turn, taken only if the rotation still stands where it was read (``seen``)."""
+
+    tenant_id: str
+    rotation: str
+    seen: int
+
+    @property
+    def taken(self) -> int:
+        return self.seen + 1
+
+
+@dataclass(frozen=True)
 class DeadLetter:
     tenant_id: str
     letter_id: str
@@ -62,6 +86,7 @@ class DeadLetter:
     body: str
     attempts: int
     last_error: str
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,37 +97,70 @@ class Spam:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-class JourneyStore(abc.ABC):
-    """Everything the journey table holds. Each method is one access pattern (see the adapter)."""
-
-    @abc.abstractmethod
-    def save_tenant(self, tenant: Tenant, sites: Sequence[Site], admin_key_hashes: Sequence[str]) -> None: ...
+class SiteDirectory(abc.ABC):
+    """Who is asking: a site by its public key, a tenant by an admin key, an owner by a user key."""
 
     @abc.abstractmethod
     def site(self, site_key: str) -> Site | None: ...
 
     @abc.abstractmethod
-    def tenant(self, tenant_id: str) -> Tenant | None: ...
-
-    @abc.abstractmethod
     def tenant_for_admin_key(self, key_hash: str) -> str | None: ...
 
     @abc.abstractmethod
+    def owner_for_key(self, key_hash: str) -> tuple[str, str] | None:
+        """(tenant, owner) behind a user key."""
+
+
+class TenantRegistry(abc.ABC):
+    """Tenants, their sites and keys, and their owners' contact details."""
+
+    @abc.abstractmethod
+    def save_tenant(self, tenant: Tenant, sites: Sequence[Site], admin_key_hashes: Sequence[str]) -> None: ...
+
+    @abc.abstractmethod
+    def tenant(self, tenant_id: str) -> Tenant | None: ...
+
+    @abc.abstractmethod
+    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def owner_contact(self, tenant_id: str, owner: str) -> tuple[str, str | None] | None:
+        """(e-mail, language) of a registered owner."""
+
+
+class JourneyRepository(abc.ABC):
+    @abc.abstractmethod
+    def journey(self, tenant_id: str) -> StoredJourney | None: ...
+
+    @abc.abstractmethod
+    def save_journey(self, tenant_id: str, document: dict[str, Any], at: str) -> StoredJourney: ...
+
+
+class PageViewLog(abc.ABC):
+    """What the snippet and the pixel capture, and what was rejected on the way."""
+
+    @abc.abstractmethod
     def record_pageviews(self, views: Sequence[PageView], rejected: Sequence[RejectedInput] = ()) -> None:
-        """Page views and the batch's rejected input, in one write."""
+        """Page views and the batch's rejected input, in one write. A page view's event id is its identity."""
 
     @abc.abstractmethod
     def record_rejected(self, rejected: RejectedInput) -> None: ...
 
     @abc.abstractmethod
+    def visitor_pageviews(self, tenant_id: str, visitor_id: str) -> list[PageView]:
+        """A visitor's page views, oldest first."""
+
+
+class SpamLog(abc.ABC):
+    @abc.abstractmethod
     def record_spam(self, spam: Spam) -> None: ...
+
+
+class LeadRepository(abc.ABC):
+    """Leads, their timelines, and the submissions that change them."""
 
     @abc.abstractmethod
     def lead(self, tenant_id: str, lead_id: str) -> Lead | None: ...
-
-    @abc.abstractmethod
-    def visitor_pageviews(self, tenant_id: str, visitor_id: str) -> list[PageView]:
-        """A visitor's page views, oldest first."""
 
     @abc.abstractmethod
     def save_submission(
@@ -111,31 +169,24 @@ class JourneyStore(abc.ABC):
         expected_version: int | None,
         receipt: Receipt,
         handovers: Sequence[Change] = (),
+        turns: Sequence[TurnTaken] = (),
     ) -> None:
-        """Lead, its new events, the visitor link, the receipt and any new hand-overs, all or nothing.
+        """Lead, its new events, the visitor link, the receipt, new hand-overs and their turns: all or nothing.
 
         Raises ``DuplicateRequest`` when the receipt exists already, ``ConcurrentUpdate`` when the lead
-        changed since it was read (``expected_version`` None means it must not exist yet).
+        (or a rotation) changed since it was read (``expected_version`` None: the lead must not exist yet).
         """
 
     @abc.abstractmethod
-    def lead_events(self, tenant_id: str, lead_id: str) -> list[TimelineEvent]: ...
+    def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
+                    ) -> EventPage:
+        """A lead's timeline events in order, a page at a time."""
 
     @abc.abstractmethod
     def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage: ...
 
-    # --- hand-overs ----------------------------------------------------------------------------
 
-    @abc.abstractmethod
-    def journey(self, tenant_id: str) -> StoredJourney | None: ...
-
-    @abc.abstractmethod
-    def save_journey(self, tenant_id: str, document: dict[str, Any], at: str) -> StoredJourney: ...
-
-    @abc.abstractmethod
-    def next_turn(self, tenant_id: str, rotation: str) -> int:
-        """The next turn of a round-robin rotation, counted atomically: two leads never share a turn."""
-
+class HandoverRepository(abc.ABC):
     @abc.abstractmethod
     def handover(self, tenant_id: str, handover_id: str) -> HandoverState | None: ...
 
@@ -144,7 +195,7 @@ class JourneyStore(abc.ABC):
 
     @abc.abstractmethod
     def save_handover_change(self, change: Change, expected_version: int, lead: LeadUpdate | None = None) -> None:
-        """The hand-over's new state, its events and counters (and the lead's move), all or nothing.
+        """The hand-over's new state and its events (and the lead's move), all or nothing.
 
         Raises ``ConcurrentUpdate`` when the hand-over (or the lead) changed since it was read.
         """
@@ -154,20 +205,23 @@ class JourneyStore(abc.ABC):
         """(tenant, hand-over) pairs whose next step was due at or before ``until``, oldest first."""
 
     @abc.abstractmethod
-    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str) -> None: ...
+    def current_turn(self, tenant_id: str, rotation: str) -> int:
+        """How many turns a round-robin rotation has given (0 before the first)."""
+
+
+class HandoverCounters(abc.ABC):
+    """The report's projection: counters per tenant, day and owner, kept from the change stream."""
 
     @abc.abstractmethod
-    def owner_for_key(self, key_hash: str) -> tuple[str, str] | None:
-        """(tenant, owner) behind a user key."""
+    def add_once(self, event_id: str, tenant_id: str, day: str, counters: Sequence[Counter]) -> bool:
+        """Add the counters of one event, exactly once per event id; False when it was counted already."""
 
     @abc.abstractmethod
-    def owner_contact(self, tenant_id: str, owner: str) -> tuple[str, str | None] | None:
-        """(e-mail, language) of a registered owner."""
-
-    @abc.abstractmethod
-    def handover_counters(self, tenant_id: str, from_day: str, to_day: str) -> list[tuple[str | None, dict[str, int]]]:
+    def counter_rows(self, tenant_id: str, from_day: str, to_day: str) -> list[tuple[str | None, dict[str, int]]]:
         """Counter rows of the days in range: (None, counters) for everyone, (owner, counters) per owner."""
 
+
+class DeadLetters(abc.ABC):
     @abc.abstractmethod
     def record_dead_letter(self, letter: DeadLetter) -> None: ...
 
@@ -176,3 +230,15 @@ class JourneyStore(abc.ABC):
 
     @abc.abstractmethod
     def delete_dead_letter(self, tenant_id: str, letter_id: str) -> None: ...
+
+
+class ProcessedEvents(abc.ABC):
+    """Marks that a consumer has done its work for an event, so a redelivered event does nothing twice."""
+
+    @abc.abstractmethod
+    def claim(self, consumer: str, event_id: str) -> bool:
+        """True for the first claim of (consumer, event); False when it was claimed before."""
+
+    @abc.abstractmethod
+    def release(self, consumer: str, event_id: str) -> None:
+        """Undo a claim whose work failed, so the redelivery tries again."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,12 @@ from chalicelib.domain.capture import Site
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.handover import Actor
 from chalicelib.errors import ForeignOrigin, Unauthorized, UnknownSite
-from chalicelib.services.ports import JourneyStore, Tenant
+from chalicelib.services.ports import SiteDirectory, Tenant, TenantRegistry
+
+# Anyone can send unknown site keys and bearer tokens: the caches are bounded, and a miss is
+# remembered only briefly (so a new site or key works within seconds).
+CACHE_SIZE = 2048
+MISS_TTL = timedelta(seconds=5)
 
 
 def hash_admin_key(key: str) -> str:
@@ -27,13 +33,15 @@ class Tenancy:
     to a site reach every Lambda within ``ttl``.
     """
 
-    def __init__(self, store: JourneyStore, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
+    def __init__(self, store: SiteDirectory, clock: Clock, ttl: timedelta = timedelta(seconds=60),
+                 size: int = CACHE_SIZE):
         self.store = store
         self.clock = clock
         self.ttl = ttl
-        self._sites: dict[str, tuple[datetime, Any]] = {}
-        self._keys: dict[str, tuple[datetime, Any]] = {}
-        self._user_keys: dict[str, tuple[datetime, Any]] = {}
+        self.size = size
+        self._sites: OrderedDict[str, tuple[datetime, Any]] = OrderedDict()
+        self._keys: OrderedDict[str, tuple[datetime, Any]] = OrderedDict()
+        self._user_keys: OrderedDict[str, tuple[datetime, Any]] = OrderedDict()
 
     def site(self, site_key: str) -> Site:
         site: Site | None = self._cached(self._sites, site_key, self.store.site)
@@ -59,13 +67,21 @@ class Tenancy:
             raise Unauthorized("the key is not valid", field="Authorization")
         return owner[0], Actor(kind="owner", owner=owner[1])
 
-    def _cached(self, cache: dict[str, tuple[datetime, Any]], key: str, load: Callable[[str], Any]) -> Any:
+    def _cached(self, cache: OrderedDict[str, tuple[datetime, Any]], key: str, load: Callable[[str], Any]) -> Any:
+        """Least recently used entries leave first; a miss (None) is kept for ``MISS_TTL`` only."""
         now = self.clock()
         cached = cache.get(key)
-        if cached is None or now - cached[0] > self.ttl:
-            cached = (now, load(key))
-            cache[key] = cached
-        return cached[1]
+        if cached is not None:
+            loaded_at, value = cached
+            if now - loaded_at <= (self.ttl if value is not None else min(self.ttl, MISS_TTL)):
+                cache.move_to_end(key)
+                return value
+        value = load(key)
+        cache[key] = (now, value)
+        cache.move_to_end(key)
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+        return value
 
     def tenant_for(self, authorization: str | None) -> str:
         """The tenant behind ``Authorization: Bearer <admin key>``."""
@@ -83,7 +99,7 @@ def _bearer(authorization: str | None) -> str:
 
 
 def register_tenant(
-    store: JourneyStore,
+    store: TenantRegistry,
     tenant: Tenant,
     sites: Sequence[Site],
     admin_keys: Sequence[str],
@@ -92,7 +108,7 @@ def register_tenant(
     store.save_tenant(tenant, sites, [hash_admin_key(key) for key in admin_keys])
 
 
-def register_owner(store: JourneyStore, tenant_id: str, owner: str, email: str, language: str | None = None,
+def register_owner(store: TenantRegistry, tenant_id: str, owner: str, email: str, language: str | None = None,
                    user_key: str | None = None) -> str:
     """Give an owner (salesperson, reseller) a user key to act on their hand-overs; returns the key.
 

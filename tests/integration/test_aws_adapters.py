@@ -1,17 +1,14 @@
-"""The AWS adapters against moto: SES e-mail, Step Functions timers, the webhook transport."""
+"""The AWS adapters against moto: SES e-mail, Step Functions timers (webhooks: test_webhook_delivery)."""
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
-from chalicelib.adapters.notify import HttpWebhookTransport, SesMailer
+from chalicelib.adapters.notify import SesMailer
 from chalicelib.adapters.timers import StepFunctionsTimers
 from chalicelib.local.provision import TEMPLATE
 
@@ -55,42 +52,3 @@ def test_a_timer_is_one_execution_named_by_the_handover_and_a_repeat_is_harmless
     started = sfn.describe_execution(executionArn=executions[0]["executionArn"])
     assert json.loads(started["input"]) == {"tenant_id": "demo", "handover_id": "ho_abc_123",
                                             "due_at": "2026-11-23T11:30:00.000Z"}
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[str, bytes, str]] = []
-    status = 204
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Receiver.received.append((self.path, body, self.headers["Leadtrail-Signature"]))
-        self.send_response(_Receiver.status)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def receiver():
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Receiver.received = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def test_the_webhook_transport_posts_and_reports_the_status(receiver: str):
-    transport = HttpWebhookTransport()
-    _Receiver.status = 204
-    assert transport.post(f"{receiver}/hook", '{"a":1}', {"Content-Type": "application/json",
-                                                        "Leadtrail-Signature": "t=1,v1=x"}) == 204
-    _Receiver.status = 503
-    assert transport.post(f"{receiver}/hook", "{}", {"Leadtrail-Signature": "t=1,v1=y"}) == 503
-    assert [(path, body) for path, body, _ in _Receiver.received] == [("/hook", b'{"a":1}'), ("/hook", b"{}")]
-
-
-def test_an_unreachable_webhook_raises_an_os_error():
-    with pytest.raises(OSError):
-        HttpWebhookTransport().post("http://127.0.0.1:9/nothing-listens", "{}", {})

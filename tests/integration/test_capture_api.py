@@ -49,7 +49,7 @@ def test_collected_page_views_are_stored_under_the_visitor_with_their_campaign(a
     assert response.status_code == 202
     assert json_body(response) == {"accepted": 2, "rejected": 0}
     assert response.headers["Access-Control-Allow-Origin"] == DEMO_ORIGIN
-    views = api.store.visitor_pageviews("demo", vid)
+    views = api.repos.capture.visitor_pageviews("demo", vid)
     assert [view.url for view in views] == [url, "https://www.nordlys-solar.dk/"] or len(views) == 2
     campaign_view = next(view for view in views if view.url == url)
     assert campaign_view.touch is not None
@@ -61,7 +61,7 @@ def test_a_resent_batch_does_not_duplicate_page_views(api: Api):
     batch = {"site": "demo", "vid": vid, "events": [_pageview(ts=1795426200000, id="evt1")]}
     _collect(api, batch)
     _collect(api, batch)
-    assert len(api.store.visitor_pageviews("demo", vid)) == 1
+    assert len(api.repos.capture.visitor_pageviews("demo", vid)) == 1
 
 
 def test_ip_address_is_truncated_before_it_is_stored(api: Api):
@@ -155,7 +155,7 @@ def test_pixel_records_a_valid_page_view_and_answers_a_gif(api: Api):
     assert response.headers["Content-Type"] == "image/gif"
     assert response.headers["Cache-Control"].startswith("no-store")
     assert response.body == PIXEL
-    (view,) = api.store.visitor_pageviews("demo", vid)
+    (view,) = api.repos.capture.visitor_pageviews("demo", vid)
     assert view.touch is not None and view.touch.channel == "email"
 
 

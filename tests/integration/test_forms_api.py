@@ -156,13 +156,13 @@ def test_plain_html_form_never_redirects_elsewhere(api: Api, target: str):
     assert "Location" not in response.headers
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Tak" in response.body.decode()  # the demo tenant writes Danish
-    assert api.store.lead("demo", lead_id_for("demo", email)) is not None
+    assert api.repos.leads.lead("demo", lead_id_for("demo", email)) is not None
 
 
 def test_extra_form_fields_are_kept_on_the_lead(api: Api):
     email = _email()
     _submit_form(api, {"email": email, "postcode": "8000", "product": "solceller"})
-    lead = api.store.lead("demo", lead_id_for("demo", email))
+    lead = api.repos.leads.lead("demo", lead_id_for("demo", email))
     assert lead is not None and lead.fields == {"postcode": "8000", "product": "solceller"}
 
 
@@ -171,7 +171,7 @@ def test_honeypot_filled_is_answered_as_success_stored_as_spam_and_never_a_lead(
     response = _submit_json(api, {"email": email, "_gotcha": "http://spam.example"})
     assert response.status_code == 201
     assert "lead_id" in json_body(response)
-    assert api.store.lead("demo", lead_id_for("demo", email)) is None
+    assert api.repos.leads.lead("demo", lead_id_for("demo", email)) is None
     assert api.kinds().count("spam") == 1
     assert api.kinds().count("lead") == 0
 

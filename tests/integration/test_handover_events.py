@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.local.provision import TEMPLATE, template
-from chalicelib.services.ports import JourneyStore
 from tests.conftest import Api, load_event
 
 
@@ -24,7 +22,7 @@ def test_sample_events_drive_the_journey_owner_and_report_handlers(api: Api):
     assert created["statusCode"] == 201 and json.loads(created["body"])["user_key"].startswith("uk_")
 
     form = json.loads(_invoke(load_event("form_json"))["body"])
-    lead = api.store.lead("demo", form["lead_id"])
+    lead = api.repos.leads.lead("demo", form["lead_id"])
     assert lead is not None
     handover_id = lead.handovers["marketing-to-sales"]
 
@@ -36,18 +34,29 @@ def test_sample_events_drive_the_journey_owner_and_report_handlers(api: Api):
     assert answer["handover_id"] == handover_id and answer["due_at"] > "2026-11-23T09:30"
     assert handover_sweep(load_event("handover_sweep"), None) == {"fired": 0}
 
+    api.drain()  # what the change stream does after each of those writes (counters, timers, e-mails)
+    assert api.timers.started and api.mailer.sent
     accept = load_event("handover_accept")
     accept["pathParameters"]["handover_id"] = handover_id
     accept["headers"]["Authorization"] = accept["multiValueHeaders"]["Authorization"][0] = "Bearer demo-admin-key"
     assert json.loads(_invoke(accept)["body"])["status"] == "accepted"
+    api.drain()
     report = json.loads(_invoke(load_event("handover_report"))["body"])
     assert report["handovers"] == 1 and report["accepted_in_sla"] == 1
 
 
-def test_round_robin_turns_are_atomic_under_concurrency(any_store: JourneyStore):
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        turns = list(pool.map(lambda _: any_store.next_turn("t1", "to-sales"), range(40)))
-    assert sorted(turns) == list(range(1, 41))
+def test_the_change_stream_handler_takes_a_lambda_batch_and_reports_no_failures(api: Api):
+    from app import change_stream
+
+    form = _invoke(load_event("form_json"))
+    assert form["statusCode"] == 201
+    records = api.tap.new_records()
+    assert any(record["dynamodb"]["NewImage"].get("kind", {}).get("S") == "event" for record in records)
+    event = load_event("change_stream")
+    event["Records"] = records + event["Records"]  # the sample record (a page view) is ignored by every consumer
+    assert change_stream(event, None) == {"batchItemFailures": []}
+    # the form's own events were counted by the projection: nothing is counted twice on redelivery
+    assert change_stream({"Records": records}, None) == {"batchItemFailures": []}
 
 
 def test_the_state_machine_in_the_template_is_the_documented_loop():

@@ -1,4 +1,4 @@
-"""A deadline racing an accept ends in exactly one outcome, on the fake and the real store alike."""
+"""A deadline racing an accept ends in exactly one outcome, on DynamoDB (moto)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ from typing import Any, cast
 
 import pytest
 
-from chalicelib.adapters.notify import MemoryMailer, MemoryWebhookTransport
-from chalicelib.adapters.timers import ManualTimers
+from chalicelib.adapters.dynamo import Repositories
 from chalicelib.domain.handover import Actor, HandoverState, handover_id_for
 from chalicelib.domain.leads import Submission, apply_submission
-from chalicelib.domain.tokens import Keyring
-from chalicelib.services.action_links import ActionLinks
 from chalicelib.services.handovers import Handovers, WrongState
 from chalicelib.services.journeys import Journeys
-from chalicelib.services.notify import Notifier
-from chalicelib.services.ports import JourneyStore, Receipt
+from chalicelib.services.ports import HandoverRepository, Receipt
 
 JOURNEY = {
     "handovers": [{
@@ -38,9 +34,9 @@ class Clock:
 
 
 class Interleaved:
-    """Wraps a store: the first read of the hand-over lets a rival action run before the reader writes."""
+    """Wraps the hand-over repository: the first read lets a rival action run before the reader writes."""
 
-    def __init__(self, inner: JourneyStore):
+    def __init__(self, inner: HandoverRepository):
         self.inner = inner
         self.rival: Any = None
 
@@ -55,50 +51,51 @@ class Interleaved:
         return getattr(self.inner, name)
 
 
-def _setup(store: JourneyStore) -> tuple[Handovers, Interleaved, Clock, str]:
+def _setup(repos: Repositories) -> tuple[Handovers, Interleaved, Clock, str]:
     clock = Clock()
-    racing = Interleaved(store)
-    typed = cast(JourneyStore, racing)
-    journeys = Journeys(typed, clock)
+    racing = Interleaved(repos.handovers)
+    journeys = Journeys(repos.journeys, clock)
     journeys.replace("t1", JOURNEY)
-    links = ActionLinks(Keyring.from_secrets("secret"), "https://api.test", clock)
-    notifier = Notifier(typed, MemoryMailer(), MemoryWebhookTransport(), links, clock)
-    timers = ManualTimers()
-    service = Handovers(typed, journeys, lambda: timers, lambda: notifier, clock)
+    service = Handovers(repos.leads, cast(HandoverRepository, racing), repos.counters, journeys, clock)
     outcome = apply_submission("t1", None, Submission(email="race@kunde.dk"), [], clock(), lambda: "e1")
-    lead, changes = service.plan("form_submit", outcome.lead, "contact", clock())
-    store.save_submission(
-        type(outcome)(lead=lead, events=outcome.events, created=True),
+    plan = service.plan("form_submit", outcome.lead, "contact", clock())
+    repos.leads.save_submission(
+        type(outcome)(lead=plan.lead, events=outcome.events, created=True),
         None,
-        Receipt("t1", "k", "p", {"lead_id": lead.lead_id}, 0, 10**10),
-        changes,
+        Receipt("t1", "k", "p", {"lead_id": plan.lead.lead_id}, 0, 10**10),
+        plan.changes,
+        plan.turns,
     )
-    return service, racing, clock, handover_id_for(lead.lead_id, "to-sales")
+    return service, racing, clock, handover_id_for(plan.lead.lead_id, "to-sales")
 
 
-def test_accept_landing_between_the_deadlines_read_and_write_wins_and_no_gap_is_recorded(any_store: JourneyStore):
-    service, racing, clock, handover_id = _setup(any_store)
+def _timeline(repos: Repositories, lead_id: str) -> list[str]:
+    return [event.type for event in repos.leads.lead_events("t1", lead_id).events]
+
+
+def test_accept_landing_between_the_deadlines_read_and_write_wins_and_no_gap_is_recorded(repos: Repositories):
+    service, racing, clock, handover_id = _setup(repos)
     clock.now += timedelta(hours=1, seconds=1)  # the gap step is due
     racing.rival = lambda: service.act("t1", handover_id, "accept", Actor(kind="owner", owner="a@firma.dk"))
 
     next_due = service.fire_due("t1", handover_id)
 
-    state = any_store.handover("t1", handover_id)
+    state = repos.handovers.handover("t1", handover_id)
     assert state is not None and state.status == "accepted" and state.accepted_late is True
-    types = [event.type for event in any_store.lead_events("t1", state.lead_id)]
+    types = _timeline(repos, state.lead_id)
     assert types.count("accepted") == 1 and "gap" not in types
     assert next_due is None
 
 
-def test_deadline_landing_between_the_accepts_read_and_write_wins_and_the_accept_is_refused(any_store: JourneyStore):
-    service, racing, clock, handover_id = _setup(any_store)
+def test_deadline_landing_between_the_accepts_read_and_write_wins_and_the_accept_is_refused(repos: Repositories):
+    service, racing, clock, handover_id = _setup(repos)
     clock.now += timedelta(hours=1, seconds=1)
     racing.rival = lambda: service.fire_due("t1", handover_id)
 
     with pytest.raises(WrongState):
         service.act("t1", handover_id, "accept", Actor(kind="owner", owner="a@firma.dk"))
 
-    state = any_store.handover("t1", handover_id)
+    state = repos.handovers.handover("t1", handover_id)
     assert state is not None and state.status == "gap"
-    types = [event.type for event in any_store.lead_events("t1", state.lead_id)]
+    types = _timeline(repos, state.lead_id)
     assert types.count("gap") == 1 and "accepted" not in types

@@ -5,9 +5,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+import zipfile
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
 
 from chalicelib.local.provision import template
 from tests.conftest import DEMO_ORIGIN, Api, load_event
@@ -81,3 +88,62 @@ def test_the_api_role_is_least_privilege():
     table_statement = next(statement for statement in statements if statement["Sid"] == "JourneyTable")
     assert table_statement["Resource"][0] == {"Fn::GetAtt": ["JourneyTable", "Arn"]}
     assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "out" / "deployment.zip"
+RUNTIME_OWNED = {"boto3", "botocore", "s3transfer"}
+
+
+def _runtime_requirements() -> set[str]:
+    """Every distribution ``chalice package`` vendors: requirements.txt and what they require in turn."""
+    pending = [Requirement(line.split("#")[0].strip()) for line in (ROOT / "requirements.txt").read_text().splitlines()
+               if line.split("#")[0].strip()]
+    seen: set[str] = set()
+    while pending:
+        requirement = pending.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        pending.extend(Requirement(text) for text in metadata.requires(name) or [])
+    return seen
+
+
+def test_the_package_leaves_boto3_and_botocore_to_the_lambda_runtime():
+    vendored = _runtime_requirements()
+    assert "aws-lambda-powertools" in vendored, "the dependency walk found nothing"
+    assert not vendored & (RUNTIME_OWNED | {"aws-xray-sdk"})
+
+
+@pytest.mark.skipif(not PACKAGE.exists(), reason="out/deployment.zip is built by `make package` (run by `make test`)")
+def test_the_built_package_is_small_vendors_no_botocore_and_its_template_validates():
+    with zipfile.ZipFile(PACKAGE) as package:
+        top_level = {name.split("/")[0] for name in package.namelist()}
+    assert "app.py" in top_level and "chalicelib" in top_level
+    assert not top_level & (RUNTIME_OWNED | {"aws_xray_sdk"})
+    assert PACKAGE.stat().st_size < 10_000_000
+    functions = [resource for resource in json.loads((PACKAGE.parent / "sam.json").read_text())["Resources"].values()
+                 if resource["Type"] == "AWS::Serverless::Function"]
+    assert functions and all(function["Properties"]["Tracing"] == "Active" for function in functions)
+    lint = subprocess.run([Path(sys.executable).parent / "cfn-lint", PACKAGE.parent / "sam.json"],
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_a_traced_request_is_answered_without_the_xray_sdk():
+    # As in a deployed function with tracing on, but with the SDK impossible to import.
+    script = """
+import sys
+sys.modules["aws_xray_sdk"] = None
+import json
+from app import app
+from chalicelib.observability import traced
+answer = app(json.load(open("events/health.json")), None)
+assert answer["statusCode"] == 200, answer
+assert traced(lambda: 42)() == 42
+assert sys.modules["aws_xray_sdk"] is None
+"""
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -116,8 +116,19 @@ def test_the_form_event_records_what_was_sent():
     details = outcome.events[0].details
     assert details == {
         "form": "kontakt", "message": "Ring efter kl. 16", "visitor_id": "vis-karen-01", "page_url": f"{SITE}/kontakt",
-        "consent": {"marketing": True}, "ip": "203.0.113.0", "channel": "email", "campaign": "Nov",
+        "consent": {"marketing": True}, "consent_source": "form:kontakt", "ip": "203.0.113.0", "channel": "email",
+        "campaign": "Nov",
     }
+
+
+def test_the_form_event_keeps_the_contact_details_and_fields_that_were_sent():
+    submission = Submission(email="karen@byg.dk", name="Karen Lund", phone="+45 11 22 33 44", company="Lund ApS",
+                            referred_by="Jens", fields={"postcode": "8000"})
+
+    details = submit("t-sent", submission).events[0].details
+
+    assert details["submitted"] == {"name": "Karen Lund", "phone": "+45 11 22 33 44", "company": "Lund ApS",
+                                    "referred_by": "Jens", "fields": {"postcode": "8000"}}
 
 
 # --- lead type ---------------------------------------------------------------------------------------------
@@ -245,6 +256,143 @@ def test_a_returning_lead_keeps_what_it_told_us_unless_it_tells_us_something_new
     assert (outcome.lead.name, outcome.lead.company, outcome.lead.phone) == ("Mads Holm", "Holm ApS",
                                                                              "+45 20 30 40 50")
     assert outcome.lead.fields == {"postcode": "8000", "roof": "tegl"}
+
+
+# --- an unauthenticated form never replaces what the lead holds -------------------------------------------
+
+
+def test_a_later_form_with_other_contact_details_keeps_the_leads_and_records_the_others_in_its_event():
+    # Given a lead who told us their name, company and phone
+    lead = submit("t-stranger", Submission(email="mads@holm.dk", name="Mads Holm", company="Holm ApS",
+                                           phone="+45 20 30 40 50")).lead
+
+    # When anyone who knows the e-mail posts a form with other details
+    outcome = submit("t-stranger", Submission(email="mads@holm.dk", name="Hacker", company="Evil Corp",
+                                              phone="+45 99 99 99 99"), existing=lead, now=THURSDAY)
+
+    # Then the lead keeps what it held, and the form's own values are kept in its event, marked as not applied
+    assert (outcome.lead.name, outcome.lead.company, outcome.lead.phone) == ("Mads Holm", "Holm ApS",
+                                                                             "+45 20 30 40 50")
+    details = outcome.events[0].details
+    assert details["submitted"] == {"name": "Hacker", "company": "Evil Corp", "phone": "+45 99 99 99 99"}
+    assert details["details_not_applied"] == ["name", "phone", "company"]
+
+
+def test_a_later_form_with_the_same_details_marks_nothing_as_not_applied():
+    lead = submit("t-same", Submission(email="mads@holm.dk", name="Mads Holm")).lead
+
+    outcome = submit("t-same", Submission(email="mads@holm.dk", name="Mads Holm", company="Holm ApS"),
+                     existing=lead, now=THURSDAY)
+
+    assert (outcome.lead.name, outcome.lead.company) == ("Mads Holm", "Holm ApS")
+    assert "details_not_applied" not in outcome.events[0].details
+
+
+def test_a_later_grant_does_not_overturn_an_earlier_refusal_but_is_recorded_in_its_event():
+    # Given a lead who refused marketing
+    lead = submit("t-refused", Submission(email="ida@byg.dk", form="tilbud", consent={"marketing": False})).lead
+
+    # When a later form says yes to marketing and to a purpose not answered before
+    outcome = submit("t-refused", Submission(email="ida@byg.dk", form="kontakt",
+                                             consent={"marketing": True, "newsletter": True}),
+                     existing=lead, now=THURSDAY)
+
+    # Then the refusal stands, the new purpose is recorded with its source, and the event tells both
+    assert outcome.lead.consent == {
+        "marketing": {"granted": False, "at": MONDAY_ISO, "source": "form:tilbud"},
+        "newsletter": {"granted": True, "at": THURSDAY_ISO, "source": "form:kontakt"},
+    }
+    details = outcome.events[0].details
+    assert (details["consent"], details["consent_source"]) == ({"marketing": True, "newsletter": True},
+                                                               "form:kontakt")
+    assert details["consent_not_applied"] == ["marketing"]
+
+
+def test_a_withdrawal_is_always_honoured():
+    lead = submit("t-withdraw", Submission(email="ida@byg.dk", consent={"marketing": True})).lead
+
+    outcome = submit("t-withdraw", Submission(email="ida@byg.dk", form="afmeld", consent={"marketing": False}),
+                     existing=lead, now=THURSDAY)
+
+    assert outcome.lead.consent["marketing"] == {"granted": False, "at": THURSDAY_ISO, "source": "form:afmeld"}
+    assert "consent_not_applied" not in outcome.events[0].details
+
+
+def test_a_repeated_answer_keeps_the_first_record_of_it():
+    lead = submit("t-repeat", Submission(email="ida@byg.dk", form="tilbud", consent={"marketing": True})).lead
+
+    outcome = submit("t-repeat", Submission(email="ida@byg.dk", form="kontakt", consent={"marketing": True}),
+                     existing=lead, now=THURSDAY)
+
+    assert outcome.lead.consent == lead.consent
+
+
+# --- one lead item stays small, however often the person (or anyone) posts ------------------------------------
+
+
+def test_extra_fields_keep_the_latest_values_and_at_most_twenty_names_the_newest_winning():
+    # Given a lead that has sent twenty different extra fields
+    lead = submit("t-fields", Submission(email="bo@byg.dk", fields={f"old_{n}": "x" for n in range(20)})).lead
+
+    # When it posts again and again, each time with new names and a new value for one it has
+    for round_ in range(30):
+        lead = submit("t-fields", Submission(email="bo@byg.dk", fields={f"new_{round_}": "y", "old_19": f"v{round_}"}),
+                      existing=lead, now=THURSDAY).lead
+
+    # Then it holds twenty fields, the latest values of those it sent last
+    assert len(lead.fields) == 20
+    assert lead.fields["new_29"] == "y" and lead.fields["old_19"] == "v29"
+
+
+def test_a_submission_of_more_than_twenty_extra_fields_keeps_twenty():
+    outcome = submit("t-many", Submission(email="bo@byg.dk", fields={f"f{n}": "x" for n in range(50)}))
+
+    assert len(outcome.lead.fields) == 20
+    assert len(outcome.events[0].details["submitted"]["fields"]) == 20
+
+
+def test_every_text_the_lead_and_its_event_hold_is_bounded_and_storable():
+    submission = Submission(
+        email="bo@byg.dk", name="N" * 10_000, phone="1" * 1000, company="C" * 10_000, message="M" * 100_000,
+        referred_by="R" * 10_000, page_url="https://x.dk/" + "p" * 10_000, fields={"note": "v" * 10_000,
+                                                                                  "x" * 300: "long name"},
+    )
+
+    outcome = submit("t-bounded", submission)
+    lead, details = outcome.lead, outcome.events[0].details
+    assert (len(lead.name or ""), len(lead.phone or ""), len(lead.company or "")) == (200, 40, 200)
+    assert len(lead.referred_by or "") == 200
+    assert lead.fields == {"note": "v" * 500}
+    assert len(details["message"]) == 5000 and len(details["page_url"]) == 2048
+
+
+def test_a_lone_surrogate_is_replaced_so_that_the_lead_can_be_stored():
+    outcome = submit("t-surrogate", Submission(email="bo@byg.dk", name="Bo \ud800", message="\udfff",
+                                               fields={"note": "a\ud800b"}))
+
+    assert outcome.lead.name == "Bo ?" and outcome.lead.fields == {"note": "a?b"}
+    assert outcome.events[0].details["message"] == "?"
+
+
+def test_consent_purposes_are_bounded_but_a_withdrawal_of_a_held_one_is_still_honoured():
+    lead = submit("t-purposes", Submission(email="bo@byg.dk", consent={f"p{n}": True for n in range(20)})).lead
+
+    outcome = submit("t-purposes", Submission(email="bo@byg.dk", consent={
+        **{f"q{n}": True for n in range(100)}, "p7": False,
+    }), existing=lead, now=THURSDAY)
+
+    assert len(outcome.lead.consent) == 20
+    assert outcome.lead.consent["p7"]["granted"] is False
+    assert len(outcome.events[0].details["consent"]) <= 40
+
+
+def test_visitors_are_bounded_keeping_the_first_and_the_newest():
+    lead = submit("t-vis", Submission(email="bo@byg.dk", visitor_id="vis-first-0")).lead
+    for n in range(40):
+        lead = submit("t-vis", Submission(email="bo@byg.dk", visitor_id=f"vis-{n:04d}"), existing=lead).lead
+
+    assert len(lead.visitors) == 20
+    assert lead.visitors[0] == "vis-first-0" and lead.visitors[-1] == "vis-0039"
 
 
 # --- stages only move forward ------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain.journey import MatchRoute, RoundRobinRoute
 from chalicelib.domain.reports import bucket_bounds, bucket_of, percentile, summarise
@@ -82,3 +84,37 @@ def test_summary_adds_days_and_keeps_owners_apart():
     assert (report["handovers"], report["gaps"], report["open"]) == (3, 1, 1)
     assert report["owners"]["a"]["gaps"] == 1 and "open" not in report["owners"]["a"]
     assert report["owners"]["b"]["time_to_accept_p50"] is not None
+
+
+# --- visitor input never breaks routing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("postcode", ["²", "1²", "8000\u00b9", "1" * 5000, "\x00", "\ud800"])
+def test_a_postcode_that_is_no_ascii_number_never_breaks_the_route(postcode):
+    # "²" is a digit to str.isdigit() but int() refuses it: it must be compared as text, not converted.
+    assert candidates(MATCH, {"postcode": postcode}, _turns(), "m")[-1] == "desk"
+
+
+@pytest.mark.parametrize("postcode", ["²", "٣٠٠٠", "２１００"])
+def test_digits_of_other_scripts_are_not_read_as_a_postcode_number(postcode):
+    assert candidates(MATCH, {"postcode": postcode}, _turns(), "m") == ["desk"]
+
+
+def test_a_range_of_over_long_numbers_in_the_journey_is_compared_as_text():
+    rule = MATCH.rules[0].model_copy(update={"range": ("1" * 100, "2" * 100)})
+    # As numbers 15 would be far below the range; as text "15" sorts between the bounds.
+    assert rule_matches(rule, "15") is True
+
+
+@settings(max_examples=300, deadline=None)
+@given(fields=st.dictionaries(st.sampled_from(["postcode", "product", "region"]), st.one_of(st.none(), st.text())))
+def test_routing_never_fails_whatever_text_a_visitor_sends(fields):
+    owners = candidates(MATCH, fields, _turns(), "m")
+    assert owners and owners[-1] == "desk"
+
+
+@settings(max_examples=300, deadline=None)
+@given(low=st.text(max_size=200), high=st.text(max_size=200), value=st.one_of(st.none(), st.text()))
+def test_a_range_rule_never_fails_whatever_its_bounds_and_the_value(low, high, value):
+    rule = MATCH.rules[0].model_copy(update={"range": (low, high)})
+    assert rule_matches(rule, value) in (True, False)

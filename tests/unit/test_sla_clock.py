@@ -65,6 +65,17 @@ def test_malformed_empty_zero_negative_or_endless_durations_are_refused(text):
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["P365D", "P52W1D", "PT8760H", "P364DT23H59M59S"])
+def test_a_deadline_of_up_to_a_year_is_accepted(text):
+    assert parse_duration(text) <= timedelta(days=365)
+
+
+@pytest.mark.parametrize("text", ["P366D", "P53W", "PT8761H", "P365DT1S", "P3000000D", "P2000D"])
+def test_a_deadline_longer_than_a_year_is_refused_and_the_message_gives_the_bound(text):
+    with pytest.raises(InvalidDuration, match="365 days"):
+        parse_duration(text)
+
+
 @pytest.mark.parametrize("text", ["P1Y", "P1M", "P1Y2M3D", "P1MT4H"])
 def test_years_and_months_are_refused_because_their_length_varies(text):
     with pytest.raises(InvalidDuration, match="years and months"):
@@ -349,6 +360,22 @@ def test_step_times_are_read_as_shares_or_durations():
     assert parse_step_at("150%") == ("share", 1.5)
     assert parse_step_at("12.5%") == ("share", 0.125)
     assert parse_step_at("PT2H") == ("duration", timedelta(hours=2))
+
+
+def test_a_share_of_up_to_a_thousand_percent_is_accepted():
+    assert parse_step_at("1000%") == ("share", 10.0)
+    assert parse_step_at("999.5%") == ("share", 9.995)
+
+
+@pytest.mark.parametrize("at", ["1000.1%", "1001%", "99999999999999%"])
+def test_a_share_above_a_thousand_percent_is_refused_and_the_message_gives_the_bound(at):
+    with pytest.raises(ValueError, match="1000%"):
+        parse_step_at(at)
+
+
+def test_a_step_duration_longer_than_a_year_says_so_rather_than_calling_it_malformed():
+    with pytest.raises(ValueError, match="365 days"):
+        parse_step_at("P400D")
 
 
 @pytest.mark.parametrize("at", ["soon", "", "0%", "-10%", "50", "%", "50 %", "P1M", "PT0S", "9" * 400 + "%"])

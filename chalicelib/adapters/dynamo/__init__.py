@@ -1,0 +1,60 @@
+"""The journey table in DynamoDB: ``keys`` (the access patterns), one codec and one repository per aggregate,
+and the tagged transaction builder. ``Repositories`` builds them all on one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from chalicelib.adapters.dynamo.capture import DynamoCapture
+from chalicelib.adapters.dynamo.counters import DynamoCounters
+from chalicelib.adapters.dynamo.dead_letters import DynamoDeadLetters
+from chalicelib.adapters.dynamo.handovers import DynamoHandovers
+from chalicelib.adapters.dynamo.journeys import DynamoJourneys
+from chalicelib.adapters.dynamo.leads import DynamoLeads
+from chalicelib.adapters.dynamo.processed import DynamoProcessedEvents
+from chalicelib.adapters.dynamo.table import Table
+from chalicelib.adapters.dynamo.tenancy import DynamoTenancy
+
+
+@dataclass
+class Repositories:
+    table_name: str
+    client: Any
+
+    @cached_property
+    def table(self) -> Table:
+        return Table(self.table_name, self.client)
+
+    @cached_property
+    def tenancy(self) -> DynamoTenancy:
+        return DynamoTenancy(self.table)
+
+    @cached_property
+    def journeys(self) -> DynamoJourneys:
+        return DynamoJourneys(self.table)
+
+    @cached_property
+    def capture(self) -> DynamoCapture:
+        return DynamoCapture(self.table)
+
+    @cached_property
+    def leads(self) -> DynamoLeads:
+        return DynamoLeads(self.table)
+
+    @cached_property
+    def handovers(self) -> DynamoHandovers:
+        return DynamoHandovers(self.table)
+
+    @cached_property
+    def counters(self) -> DynamoCounters:
+        return DynamoCounters(self.table)
+
+    @cached_property
+    def dead_letters(self) -> DynamoDeadLetters:
+        return DynamoDeadLetters(self.table)
+
+    @cached_property
+    def processed(self) -> DynamoProcessedEvents:
+        return DynamoProcessedEvents(self.table)

@@ -1,0 +1,159 @@
+"""Every key of the journey table, one function per access pattern. Only this module builds key strings.
+
+One table, every key of a tenant's data prefixed by its tenant. Table keys ``pk``/``sk``; index
+``gsi1`` on ``gsi1pk``/``gsi1sk``; TTL attribute ``expires_at``; a DynamoDB stream (new images)
+feeds the change consumers (``chalicelib/consumers``).
+
+| pattern                           | where | key                                                                         | repository   |
+|-----------------------------------|-------|-----------------------------------------------------------------------------|--------------|
+| site by site key                  | table | ``SITE#{site}`` / ``SITE``                                                  | tenancy      |
+| tenant                            | table | ``TENANT#{t}`` / ``TENANT``                                                 | tenancy      |
+| tenant by admin key (hashed)      | table | ``ADMINKEY#{sha256}`` / ``ADMINKEY``                                        | tenancy      |
+| owner                             | table | ``T#{t}#OWNER#{owner}`` / ``OWNER``                                         | tenancy      |
+| owner by user key (hashed)        | table | ``USERKEY#{sha256}`` / ``USERKEY``                                          | tenancy      |
+| journey definition                | table | ``T#{t}`` / ``JOURNEY``                                                     | journeys     |
+| record a page view (put, no read) | table | ``T#{t}#V#{vid}`` / ``PV#{event}`` (the event id is its identity)           | capture      |
+| a visitor's page views            | table | query ``T#{t}#V#{vid}``, sk begins ``PV#``                                  | capture      |
+| spam                              | table | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)                          | capture      |
+| rejected input                    | table | ``[T#{t}#]REJECTED#{day}`` / ``{at}#{id}`` (TTL 14 days)                    | capture      |
+| visitor → lead link               | table | ``T#{t}#V#{vid}`` / ``LEAD#{lead}``                                         | leads        |
+| lead                              | table | ``T#{t}#L#{lead}`` / ``LEAD``                                               | leads        |
+| a lead's timeline, a page a time  | table | query ``T#{t}#L#{lead}``, sk begins ``EV#`` (``EV#{at}#{seq}#{id}``)        | leads        |
+| leads in a stage since a time     | gsi1  | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``                     | leads        |
+| request receipt (idempotency)     | table | ``T#{t}#RCPT#{hash}`` / ``RCPT`` (TTL 24 h)                                 | leads        |
+| hand-over (in the lead's part.)   | table | ``T#{t}#L#{lead}`` / ``HO#{handover}``                                      | handovers    |
+| a lead's hand-overs               | table | query ``T#{t}#L#{lead}``, sk begins ``HO#``                                 | handovers    |
+| hand-overs due (sweep)            | gsi1  | ``DUE#{0..3}`` / ``{next_due_at}#{t}#{handover}`` (sparse)                  | handovers    |
+| round-robin turn                  | table | ``T#{t}#TURN#{rotation}`` / ``TURN`` (taken in the hand-over's transaction) | handovers    |
+| hand-over counters per day        | table | ``T#{t}#STATS`` / ``{day}#ALL`` and ``{day}#O#{owner}``                     | counters     |
+| webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
+| a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+DUE_SHARDS = 4
+
+Key = tuple[str, str]
+
+
+def site(site_key: str) -> Key:
+    return f"SITE#{site_key}", "SITE"
+
+
+def tenant(tenant_id: str) -> Key:
+    return f"TENANT#{tenant_id}", "TENANT"
+
+
+def admin_key(key_hash: str) -> Key:
+    return f"ADMINKEY#{key_hash}", "ADMINKEY"
+
+
+def owner(tenant_id: str, owner_id: str) -> Key:
+    return f"T#{tenant_id}#OWNER#{owner_id}", "OWNER"
+
+
+def user_key(key_hash: str) -> Key:
+    return f"USERKEY#{key_hash}", "USERKEY"
+
+
+def journey(tenant_id: str) -> Key:
+    return f"T#{tenant_id}", "JOURNEY"
+
+
+def visitor(tenant_id: str, visitor_id: str) -> str:
+    return f"T#{tenant_id}#V#{visitor_id}"
+
+
+PAGEVIEW_PREFIX = "PV#"
+
+
+def pageview(tenant_id: str, visitor_id: str, event_id: str) -> Key:
+    return visitor(tenant_id, visitor_id), f"{PAGEVIEW_PREFIX}{event_id}"
+
+
+def visitor_link(tenant_id: str, visitor_id: str, lead_id: str) -> Key:
+    return visitor(tenant_id, visitor_id), f"LEAD#{lead_id}"
+
+
+def spam(tenant_id: str, at: str, unique: str) -> Key:
+    return f"T#{tenant_id}#SPAM#{at[:10]}", f"{at}#{unique}"
+
+
+def rejected(tenant_id: str | None, at: str, unique: str) -> Key:
+    prefix = f"T#{tenant_id}#" if tenant_id else ""
+    return f"{prefix}REJECTED#{at[:10]}", f"{at}#{unique}"
+
+
+def lead_partition(tenant_id: str, lead_id: str) -> str:
+    return f"T#{tenant_id}#L#{lead_id}"
+
+
+def lead(tenant_id: str, lead_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), "LEAD"
+
+
+EVENT_PREFIX = "EV#"
+
+
+def event(tenant_id: str, lead_id: str, at: str, seq: int, event_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), f"{EVENT_PREFIX}{at}#{seq:04d}#{event_id}"
+
+
+def event_id_of(sort_key: str) -> str:
+    return sort_key.rsplit("#", 1)[1]
+
+
+def stage_index(tenant_id: str, stage: str, entered_at: str, lead_id: str) -> Key:
+    return stage_partition(tenant_id, stage), f"{entered_at}#{lead_id}"
+
+
+def stage_partition(tenant_id: str, stage: str) -> str:
+    return f"T#{tenant_id}#STAGE#{stage}"
+
+
+def receipt(tenant_id: str, key_hash: str) -> Key:
+    return f"T#{tenant_id}#RCPT#{key_hash}", "RCPT"
+
+
+HANDOVER_PREFIX = "HO#"
+
+
+def handover(tenant_id: str, lead_id: str, handover_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), f"{HANDOVER_PREFIX}{handover_id}"
+
+
+def due_shard(shard: int) -> str:
+    return f"DUE#{shard}"
+
+
+def due_index(tenant_id: str, handover_id: str, due_at: str) -> Key:
+    """Spread over a few partitions so the sweep's index has no single hot key."""
+    shard = int(hashlib.sha256(handover_id.encode()).hexdigest(), 16) % DUE_SHARDS
+    return due_shard(shard), f"{due_at}#{tenant_id}#{handover_id}"
+
+
+def turn(tenant_id: str, rotation: str) -> Key:
+    return f"T#{tenant_id}#TURN#{rotation}", "TURN"
+
+
+def stats_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#STATS"
+
+
+def stats_row(tenant_id: str, day: str, owner_id: str | None) -> Key:
+    return stats_partition(tenant_id), f"{day}#O#{owner_id}" if owner_id else f"{day}#ALL"
+
+
+def dead_letters(tenant_id: str) -> str:
+    return f"T#{tenant_id}#DLQ"
+
+
+def dead_letter(tenant_id: str, letter_id: str) -> Key:
+    return dead_letters(tenant_id), letter_id
+
+
+def processed(consumer: str, event_id: str) -> Key:
+    return f"DONE#{consumer}#{event_id}", "DONE"

@@ -1,0 +1,116 @@
+"""Leads, their timelines, visitor links and request receipts; a form submission is one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.handover_codec import put_handover_change
+from chalicelib.adapters.dynamo.lead_codec import (
+    LEAD_TAG,
+    RECEIPT_TAG,
+    decode_cursor,
+    encode_cursor,
+    event_from,
+    lead_from,
+    put_events,
+    put_lead,
+    put_receipt,
+)
+from chalicelib.adapters.dynamo.table import Table, from_item, keyed
+from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
+from chalicelib.domain.handover import Change
+from chalicelib.domain.leads import Lead, SubmissionOutcome
+from chalicelib.errors import ConcurrentUpdate, DuplicateRequest
+from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt, TurnTaken
+
+
+def turn_tag(rotation: str) -> str:
+    return f"turn:{rotation}"
+
+
+def take_turn(tx: Transaction, turn: TurnTaken) -> None:
+    """A round-robin turn counts only when the hand-over it routed is written with it."""
+    condition = "attribute_not_exists(turn)" if turn.seen == 0 else "turn = :seen"
+    values: dict[str, Any] = {":taken": turn.taken, ":kind": "turn"}
+    if turn.seen:
+        values[":seen"] = turn.seen
+    tx.update(turn_tag(turn.rotation), keys.turn(turn.tenant_id, turn.rotation),
+              "SET turn = :taken, kind = :kind", values=values, condition=condition)
+
+
+class DynamoLeads(LeadRepository):
+    def __init__(self, table: Table):
+        self.table = table
+
+    def lead(self, tenant_id: str, lead_id: str) -> Lead | None:
+        item = self.table.get(keys.lead(tenant_id, lead_id), consistent=True)
+        return None if item is None else lead_from(item)
+
+    def save_submission(
+        self,
+        outcome: SubmissionOutcome,
+        expected_version: int | None,
+        receipt: Receipt,
+        handovers: Sequence[Change] = (),
+        turns: Sequence[TurnTaken] = (),
+    ) -> None:
+        lead = outcome.lead
+        tx = Transaction(self.table)
+        put_receipt(tx, receipt)
+        put_lead(tx, lead, expected_version)
+        created = {"lead_created": True} if outcome.created else None
+        put_events(tx, lead.tenant_id, lead.lead_id, outcome.events, created)
+        if outcome.visitor_id:
+            tx.put("visitor_link", keyed(keys.visitor_link(lead.tenant_id, outcome.visitor_id, lead.lead_id),
+                                         kind="visitor_link", lead_id=lead.lead_id, at=lead.updated_at))
+        for change in handovers:
+            put_handover_change(tx, change, None)
+        for turn in turns:
+            take_turn(tx, turn)
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if RECEIPT_TAG in cancelled.failed:
+                old = cancelled.old.get(RECEIPT_TAG) or self.table.get(
+                    keys.receipt(receipt.tenant_id, receipt.key_hash), consistent=True) or {}
+                raise DuplicateRequest(
+                    {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
+                ) from cancelled
+            raise ConcurrentUpdate(lead.lead_id) from cancelled
+
+    def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
+                    ) -> EventPage:
+        partition = keys.lead_partition(tenant_id, lead_id)
+        request: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": keys.EVENT_PREFIX}},
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = decode_cursor(cursor, {"pk", "sk"}, "pk", partition)
+        page, last = next(self.table.query_pages(**request))
+        return EventPage(events=[event_from(item) for item in page],
+                         next_cursor=encode_cursor(last) if last else None)
+
+    def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        partition = keys.stage_partition(tenant_id, stage)
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk >= :since",
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":since": {"S": since}},
+            "Limit": limit,
+        }
+        if cursor:
+            request["ExclusiveStartKey"] = decode_cursor(cursor, {"gsi1pk", "gsi1sk", "pk", "sk"}, "gsi1pk",
+                                                         partition)
+        answer = self.table.client.query(**request)
+        leads = [lead_from(from_item(dict(item))) for item in answer.get("Items", [])]
+        last = answer.get("LastEvaluatedKey")
+        return LeadPage(leads=leads, next_cursor=encode_cursor(dict(last)) if last else None)
+
+
+__all__ = ["DynamoLeads", "LEAD_TAG"]

@@ -1,0 +1,87 @@
+"""Atomic writes: one builder that tags each item, so a cancelled transaction names the tag that failed.
+
+Callers never look at DynamoDB's cancellation reasons (a list in the order of the items); they ask
+``TransactionCancelled.failed`` for the tags whose condition did not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.adapters.dynamo.keys import Key
+from chalicelib.adapters.dynamo.table import Table, from_item, to_item
+
+MAX_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+
+
+class TransactionCancelled(Exception):
+    """The transaction wrote nothing. ``failed``: tags whose condition failed; ``old``: their items, if returned."""
+
+    def __init__(self, failed: set[str], conflict: bool, old: dict[str, dict[str, Any]]):
+        super().__init__(f"transaction cancelled (failed: {sorted(failed) or 'none'}, conflict: {conflict})")
+        self.failed = failed
+        self.conflict = conflict
+        self.old = old
+
+
+@dataclass
+class Transaction:
+    table: Table
+    _items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def put(self, tag: str, item: dict[str, Any], condition: str | None = None,
+            values: dict[str, Any] | None = None, return_old: bool = False) -> None:
+        request: dict[str, Any] = {"TableName": self.table.name, "Item": to_item(item)}
+        self._condition(request, condition, values, return_old)
+        self._items.append((tag, {"Put": request}))
+
+    def update(self, tag: str, key: Key, expression: str, values: dict[str, Any] | None = None,
+               names: dict[str, str] | None = None, condition: str | None = None) -> None:
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
+            "UpdateExpression": expression,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        self._condition(request, condition, values, False)
+        self._items.append((tag, {"Update": request}))
+
+    @staticmethod
+    def _condition(request: dict[str, Any], condition: str | None, values: dict[str, Any] | None,
+                   return_old: bool) -> None:
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = to_item(values)
+        if return_old:
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def commit(self) -> None:
+        if not self._items:
+            return
+        if len(self._items) > MAX_ITEMS:
+            raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self._items)}")
+        client = self.table.client
+        try:
+            client.transact_write_items(TransactItems=[request for _, request in self._items])
+        except client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])  # type: ignore[attr-defined]
+            failed: set[str] = set()
+            old: dict[str, dict[str, Any]] = {}
+            conflict = False
+            for (tag, _), reason in zip(self._items, reasons, strict=False):
+                code = reason.get("Code")
+                if code == "ConditionalCheckFailed":
+                    failed.add(tag)
+                    if reason.get("Item"):
+                        old[tag] = from_item(dict(reason["Item"]))
+                elif code == "TransactionConflict":
+                    conflict = True
+            if not failed and not conflict:
+                raise
+            raise TransactionCancelled(failed, conflict, old) from error

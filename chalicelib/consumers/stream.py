@@ -1,0 +1,43 @@
+"""The change-stream consumer: a batch of stream records in, partial batch failures out (Powertools batch).
+
+The same entry serves the Lambda (``on_dynamodb_record``), the local stack's stream reader and the
+tests, which hand it records read from the emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from chalicelib.consumers.events import ChangeEvent
+from chalicelib.observability import count, logger
+
+Consumer = Callable[[ChangeEvent], None]
+Decode = Callable[[dict[str, Any]], ChangeEvent | None]
+
+
+class ChangeStream:
+    def __init__(self, decode: Decode, consumers: Sequence[Consumer]):
+        self.decode = decode
+        self.consumers = list(consumers)
+
+    def handle_record(self, record: DynamoDBRecord) -> None:
+        event = self.decode(record.raw_event)
+        if event is None:
+            return
+        logger.append_keys(event_id=event.event_id, event_type=event.type)
+        for consume in self.consumers:
+            consume(event)
+        count("ChangeEventsHandled")
+
+    def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Each record on its own: a failed one is reported back (and retried, bisected), the others stand."""
+        processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+        answer = process_partial_response(event=event, record_handler=self.handle_record, processor=processor)
+        failures = answer.get("batchItemFailures", [])
+        if failures:
+            count("ChangeEventsFailed", len(failures))
+        return dict(answer)

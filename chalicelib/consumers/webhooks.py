@@ -1,0 +1,67 @@
+"""The tenant's webhook hears every timeline event of the catalogue, signed the Standard Webhooks way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.consumers.events import ChangeEvent
+from chalicelib.domain.effects import notifications_from
+from chalicelib.services.journeys import Journeys
+from chalicelib.services.notify import Notifier
+from chalicelib.services.ports import LeadRepository, ProcessedEvents
+
+CONSUMER = "webhook"
+EVENT_TYPES = {
+    "stage_change": "lead.stage_changed",
+    "handover_started": "handover.started",
+    "handover_failed": "handover.failed",
+    "notified": "handover.offered",
+    "accepted": "handover.accepted",
+    "declined": "handover.declined",
+    "reminded": "handover.reminded",
+    "escalated": "handover.escalated",
+    "reassigned": "handover.reassigned",
+    "sla_breached": "handover.sla_breached",
+    "contacted": "handover.contacted",
+    "gap": "handover.gap",
+}
+
+
+def webhook_type(event: ChangeEvent) -> str | None:
+    if event.type == "form_submit":
+        return "lead.created" if event.effects.get("lead_created") else "lead.form_submitted"
+    return EVENT_TYPES.get(event.type)
+
+
+class Webhooks:
+    def __init__(self, notifier: Callable[[], Notifier], journeys: Journeys, leads: LeadRepository,
+                 processed: ProcessedEvents):
+        self.notifier = notifier
+        self.journeys = journeys
+        self.leads = leads
+        self.processed = processed
+
+    def __call__(self, event: ChangeEvent) -> None:
+        kind = webhook_type(event)
+        webhook = self.journeys.definition(event.tenant_id).webhook
+        if kind is None or webhook is None:
+            return
+        notifier = self.notifier()
+        data: dict[str, Any] = {"tenant_id": event.tenant_id, "lead_id": event.lead_id, **event.details}
+        if kind.startswith("lead."):
+            lead = self.leads.lead(event.tenant_id, event.lead_id)
+            if lead is not None:
+                data["lead"] = {"email": lead.email, "name": lead.name, "company": lead.company, "stage": lead.stage,
+                                "lead_type": lead.lead_type, "channel": lead.last_touch.channel,
+                                "campaign": lead.last_touch.campaign}
+        for notification in notifications_from(event.effects):
+            if notification.kind != "escalation":
+                accept_url, decline_url = notifier.links(event.tenant_id, notification)
+                data.update(offered_to=notification.to, due_at=notification.due_at, accept_url=accept_url,
+                            decline_url=decline_url)
+        payload = {"type": kind, "timestamp": event.at, "data": data}
+        # Claimed first, so a redelivered event is not posted again; the post itself never raises (what
+        # fails every retry becomes a dead letter to replay). The webhook-id is the event id either way.
+        if self.processed.claim(CONSUMER, event.event_id):
+            notifier.post_webhook(event.tenant_id, webhook, payload, message_id=event.event_id)
