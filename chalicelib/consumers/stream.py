@@ -29,8 +29,11 @@ class ChangeStream:
         if event is None:
             return
         logger.append_keys(event_id=event.event_id, event_type=event.type)
-        for consume in self.consumers:
-            consume(event)
+        try:
+            for consume in self.consumers:
+                consume(event)
+        finally:
+            logger.remove_keys(["event_id", "event_type"])
         count("ChangeEventsHandled")
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:

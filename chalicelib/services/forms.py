@@ -34,9 +34,11 @@ from chalicelib.services.ports import LeadRepository, PageViewLog, Receipt, Spam
 from chalicelib.services.tenancy import Tenancy
 
 RECEIPT_TTL = timedelta(hours=24)
-MAX_ATTEMPTS = 10
+# Retries for the same person's concurrent submissions: random waits (full jitter) that grow to half a
+# second, about 10 s at worst, well inside the API's 29 s, so a burst from an import still lands.
+MAX_ATTEMPTS = 25
 FIRST_BACKOFF = 0.02
-MAX_BACKOFF = 1.0
+MAX_BACKOFF = 0.5
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def test_a_lead_that_keeps_changing_ends_in_a_conflict_not_a_lost_write(repos: R
     with pytest.raises(Conflict):
         forms.submit(_request("race@firma.dk", message="mine"))
     assert len(sleeps) == MAX_ATTEMPTS - 1
-    assert sleeps == sorted(sleeps) and max(sleeps) <= 1.0  # growing back-off, capped
+    assert sleeps == sorted(sleeps) and max(sleeps) <= 0.5  # growing back-off, capped
 
 
 def test_refusals_happen_before_anything_is_written(repos: Repositories):

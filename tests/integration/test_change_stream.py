@@ -1,0 +1,131 @@
+"""Side effects leave the request: e-mails, webhooks, timers and counters follow from the table's stream,
+once per event, however often the stream delivers it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+
+from chalicelib.services.webhook_port import Delivery, WebhookTransport
+from tests.conftest import DEMO_ORIGIN, Api, json_body
+from tests.integration.test_handovers_api import (
+    WEBHOOK_SECRET,
+    _act,
+    _admin,
+    _always_open,
+    _handover,
+    _journey,
+    _lead,
+    _owner_key,
+    _with_webhook,
+)
+
+
+def _report(api: Api) -> dict[str, Any]:
+    return dict(json_body(_admin(api, "GET", "/reports/handovers")))
+
+
+def test_a_form_request_sends_nothing_itself_and_the_stream_does_it_after(api: Api):
+    _journey(api, _with_webhook())
+    response = api.raw_http.post("/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+                                 body=json.dumps({"email": "stream@kunde.dk"}))
+    assert response.status_code == 201
+    # The request wrote the lead, its events and the hand-over, and nothing that follows from them.
+    assert api.timers.started == [] and api.webhooks.posted == [] and api.mailer.sent == []
+    assert api.items("T#demo#STATS") == []
+
+    api.drain()
+
+    assert len(api.timers.started) == 1
+    assert [json.loads(body)["type"] for _, body, _ in api.webhooks.posted] == [
+        "lead.created", "lead.stage_changed", "handover.started"]
+    assert _report(api)["handovers"] == 1
+
+
+def test_a_decline_answers_without_waiting_for_a_hanging_webhook_receiver(api: Api):
+    _journey(api, _with_webhook())
+    a_key = _owner_key(api, "sales-a@demo.dk")
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    api.run_timers()
+
+    class Hanging(WebhookTransport):
+        """A receiver that never answers (as long as the test lets it hang)."""
+
+        def __init__(self) -> None:
+            self.release = threading.Event()
+            self.calls = 0
+
+        def deliver(self, url: str, body: str, headers: dict[str, str]) -> Delivery:
+            self.calls += 1
+            self.release.wait(30)
+            return Delivery.failed("timeout")
+
+    hanging = Hanging()
+    api.wiring.notifier.transport = hanging
+    answer = api.raw_http.post(f"/handovers/{handover_id}/decline", headers={
+        "Authorization": f"Bearer {a_key}", "Content-Type": "application/json"}, body=b"{}")
+    assert answer.status_code == 200 and json_body(answer)["owner"] == "sales-b@demo.dk"
+    assert hanging.calls == 0  # the request never touched the receiver
+
+
+def test_a_redelivered_batch_counts_nothing_twice_and_sends_no_e_mail_twice(api: Api):
+    _journey(api, _always_open())
+    a_key = _owner_key(api, "sales-a@demo.dk")
+    handover_id = _handover(api, _lead(api))["handover_id"]
+    api.run_timers()
+    _act(api, handover_id, "accept", a_key)
+    report, mails = _report(api), list(api.mailer.sent)
+    assert report["handovers"] == 1 and report["accepted_in_sla"] == 1 and len(mails) == 1
+
+    api.tap.position = 0  # the stream delivers everything again
+    api.drain()
+
+    assert _report(api) == report
+    assert api.mailer.sent == mails
+
+
+def test_a_failed_e_mail_is_retried_on_redelivery_and_then_sent_once(api: Api):
+    _journey(api, _always_open())
+    _lead(api)
+    mailer = api.mailer
+    failures = [RuntimeError("SES throttled")]
+    original = mailer.send
+
+    def flaky(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        original(*args, **kwargs)
+
+    mailer.send = flaky  # type: ignore[method-assign]
+    api.drain()
+    fired = api.timers.run_due(api.clock(), api.wiring.handovers.fire_due)
+    records = api.tap.new_records()
+    answer = api.wiring.change_stream.handle_batch({"Records": records})
+    assert fired == 1 and len(answer["batchItemFailures"]) == 1 and mailer.sent == []
+
+    api.wiring.change_stream.handle_batch({"Records": records})  # the redelivery
+    api.wiring.change_stream.handle_batch({"Records": records})  # and once more, for good measure
+    assert len(mailer.sent) == 1
+
+
+def test_every_catalogue_event_reaches_the_webhook_signed_with_the_event_id(api: Api):
+    _journey(api, _with_webhook())
+    a_key = _owner_key(api, "sales-a@demo.dk")
+    lead_id = _lead(api)
+    api.run_timers()
+    offered = next(json.loads(body) for _, body, _ in api.webhooks.posted if json.loads(body)["type"] ==
+                   "handover.offered")
+    _act(api, offered["data"]["handover_id"], "accept", a_key)
+    posted = {json.loads(body)["type"]: (json.loads(body), headers) for _, body, headers in api.webhooks.posted}
+    assert {"lead.created", "lead.stage_changed", "handover.started", "handover.offered", "handover.accepted"} <= set(
+        posted)
+    body, headers = posted["handover.accepted"]
+    assert body["data"]["lead_id"] == lead_id and body["data"]["owner"] == "sales-a@demo.dk"
+    timeline = {event["event_id"] for event in json_body(_admin(api, "GET", f"/leads/{lead_id}"))["timeline"]
+                if "event_id" in event}
+    assert headers["webhook-id"] in timeline
+    assert offered["data"]["accept_url"].startswith("https://api.leadtrail.test/handovers/")
+    assert StandardWebhook(WEBHOOK_SECRET)  # the secret the receiver verifies with is the tenant's
