@@ -12,9 +12,11 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 from chalicelib import web
 from chalicelib.api_handovers import handovers_api
 from chalicelib.bootstrap import container
+from chalicelib.errors import LeadtrailError
 from chalicelib.http import (
     answers_errors,
     client_ip,
+    form_error_page,
     gif_response,
     header,
     json_response,
@@ -119,11 +121,20 @@ def submit_form(site: str) -> Response:
     request = _request()
     content_type = header(request, "content-type") or "application/json"
     origin = header(request, "origin")
-    result = container().forms.submit(FormRequest(
+    form = FormRequest(
         site_key=site, body=raw_body(request), content_type=content_type, origin=origin,
         referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
         ip=client_ip(request),
-    ))
+    )
+    if content_type.startswith("application/json"):
+        result = container().forms.submit(form)
+    else:
+        try:
+            result = container().forms.submit(form)
+        except LeadtrailError as error:
+            # A person in a browser sent a plain HTML form: a page, never JSON.
+            logger.info("form refused", extra={"error": error.code, "field": error.field})
+            return form_error_page(error, _site_language(site))
     replay = {"Idempotent-Replayed": "true"} if result.replayed else {}
     if content_type.startswith("application/json"):
         cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
@@ -131,6 +142,13 @@ def submit_form(site: str) -> Response:
     if result.redirect_to:
         return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
     return thank_you_page(result.site.language, origin)
+
+
+def _site_language(site_key: str) -> str:
+    try:
+        return container().tenancy.site(site_key).language
+    except LeadtrailError:
+        return "en"
 
 
 @app.route("/forms/{site}", methods=["OPTIONS"])

@@ -99,3 +99,22 @@ def thank_you_page(language: str, back_to: str | None) -> Response:
 
     back = back_to if back_to and back_to.startswith(("https://", "http://")) else None
     return html_response(render_page("thank_you", language, back_to=back))
+
+
+FORM_ERROR_REASONS = {
+    errors.Conflict: "busy",
+    errors.UnknownSite: "refused",
+    errors.ForeignOrigin: "refused",
+}
+
+
+def form_error_page(error: errors.LeadtrailError, language: str) -> Response:
+    """A plain HTML form's refusal as a page in the site's language: what to correct, and a way back."""
+    from chalicelib.rendering import render_page
+
+    reason = FORM_ERROR_REASONS.get(type(error), "invalid")
+    problems = [detail for detail in error.details if detail.get("field")] if reason == "invalid" else []
+    page = render_page("form_error", language, reason=reason, problems=problems)
+    response = html_response(page, status=STATUS.get(type(error), 400))
+    response.headers["Cache-Control"] = "no-store"
+    return response
