@@ -12,6 +12,8 @@ from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import LeadRepository, ProcessedEvents
 
 CONSUMER = "webhook"
+# Timeline details that stay in Leadtrail: the visitor's (truncated) address is not the tenant's system's business.
+PRIVATE_DETAILS = {"ip"}
 EVENT_TYPES = {
     "stage_change": "lead.stage_changed",
     "handover_started": "handover.started",
@@ -48,13 +50,18 @@ class Webhooks:
         if kind is None or webhook is None:
             return
         notifier = self.notifier()
-        data: dict[str, Any] = {"tenant_id": event.tenant_id, "lead_id": event.lead_id, **event.details}
-        if kind.startswith("lead."):
+        data: dict[str, Any] = {
+            "tenant_id": event.tenant_id, "lead_id": event.lead_id, "handover_id": None, "handover": None,
+            "owner": None, **{key: value for key, value in event.details.items() if key not in PRIVATE_DETAILS},
+        }
+        if kind == "handover.reassigned":
+            data["owner"] = event.details.get("to")
+        if kind == "lead.created":
             lead = self.leads.lead(event.tenant_id, event.lead_id)
             if lead is not None:
-                data["lead"] = {"email": lead.email, "name": lead.name, "company": lead.company, "stage": lead.stage,
-                                "lead_type": lead.lead_type, "channel": lead.last_touch.channel,
-                                "campaign": lead.last_touch.campaign}
+                data.update(stage=lead.stage, email=lead.email, name=lead.name, company=lead.company,
+                            lead_type=lead.lead_type, channel=lead.last_touch.channel,
+                            campaign=lead.last_touch.campaign)
         for notification in notifications_from(event.effects):
             if notification.kind != "escalation":
                 accept_url, decline_url = notifier.links(event.tenant_id, notification)

@@ -59,4 +59,5 @@ def put_handover_change(tx: Transaction, change: Change, expected_version: int |
     effects = effects_of(change, timer_due)
     if effects and not change.events:
         raise ValueError("a change with effects must carry an event for them")
-    put_events(tx, state.tenant_id, state.lead_id, change.events, effects)
+    # The last event carries the effects: after a decline, the offer to the next owner is the reassignment's.
+    put_events(tx, state.tenant_id, state.lead_id, change.events, effects, carrier=-1)

@@ -78,10 +78,11 @@ def put_lead(tx: Transaction, lead: Lead, expected_version: int | None) -> None:
 
 
 def put_events(tx: Transaction, tenant_id: str, lead_id: str, events: tuple[TimelineEvent, ...],
-               effects: dict[str, Any] | None = None) -> None:
-    """The events of one change; the first carries the change's effects."""
+               effects: dict[str, Any] | None = None, carrier: int = 0) -> None:
+    """The events of one change; the one at index ``carrier`` carries the change's effects."""
+    carrier = carrier % len(events) if events else 0
     for index, event in enumerate(events):
-        tx.put(f"event:{event.event_id}", event_item(tenant_id, lead_id, event, effects if index == 0 else None))
+        tx.put(f"event:{event.event_id}", event_item(tenant_id, lead_id, event, effects if index == carrier else None))
 
 
 def put_receipt(tx: Transaction, receipt: Receipt) -> None:

@@ -1,0 +1,60 @@
+"""The README's webhook event catalogue is what receivers really get: every type, with the same fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.webhooks import new_secret
+from tests.conftest import Api
+from tests.integration.test_handovers_api import _act, _always_open, _handover, _journey, _lead, _owner_key
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _documented() -> dict[str, dict[str, Any]]:
+    section = README.read_text(encoding="utf-8").split("### Events", 1)[1].split("\n## ", 1)[0]
+    bodies = [json.loads(block) for block in re.findall(r"```json\n(.*?)\n```", section, re.S)]
+    return {body["type"]: body for body in bodies}
+
+
+def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
+    journey = _always_open(contact_within="PT1H")
+    journey["webhook"] = {"url": "https://crm.demo.dk/hooks", "secret": new_secret()}
+    journey["handovers"][0]["escalation"] = [
+        {"at": "50%", "action": "remind"}, {"at": "100%", "action": "escalate", "to": "manager@demo.dk"},
+        {"at": "150%", "action": "reassign"}, {"at": "200%", "action": "gap"}]
+    _journey(api, journey)
+    keys = {owner: _owner_key(api, owner) for owner in ("sales-a@demo.dk", "sales-b@demo.dk")}
+    first = _handover(api, _lead(api, company="Hansen VVS ApS"))
+    api.run_timers()
+    _act(api, first["handover_id"], "accept", keys[first["owner"]])
+    api.clock.advance(hours=2)
+    api.run_timers()
+    _act(api, first["handover_id"], "contacted", keys[first["owner"]])
+    second = _handover(api, _lead(api))
+    api.run_timers()
+    _act(api, second["handover_id"], "decline", keys[second["owner"]], {"reason": "outside my region"})
+    for _ in range(10):
+        api.clock.advance(hours=1)
+        api.run_timers()
+    sent: dict[str, dict[str, Any]] = {}
+    for _, body, _ in api.webhooks.posted:
+        message = json.loads(body)
+        sent.setdefault(message["type"], message)
+    return sent
+
+
+def test_every_documented_event_is_sent_with_exactly_the_documented_fields(api: Api):
+    documented = _documented()
+    assert {"lead.created", "lead.stage_changed", "handover.offered", "handover.accepted", "handover.declined",
+            "handover.reminded", "handover.escalated", "handover.reassigned", "handover.gap"} <= set(documented)
+
+    sent = _every_event_once(api)
+
+    for kind, example in documented.items():
+        assert kind in sent, f"{kind} is documented but was never sent"
+        assert set(sent[kind]) == set(example) == {"type", "timestamp", "data"}
+        assert set(sent[kind]["data"]) == set(example["data"]), kind
