@@ -34,13 +34,13 @@ def _event_id(visitor_id: str, event: CollectedEvent | PixelQuery, url: str, at:
 
 
 class Capture:
-    def __init__(self, store: PageViewLog, tenancy: Tenancy, clock: Clock):
-        self.store = store
+    def __init__(self, pageviews: PageViewLog, tenancy: Tenancy, clock: Clock):
+        self.pageviews = pageviews
         self.tenancy = tenancy
         self.clock = clock
 
     def _reject(self, reason: str, source: str, body: str, error: LeadtrailError, tenant_id: str | None = None) -> None:
-        self.store.record_rejected(
+        self.pageviews.record_rejected(
             RejectedInput(reason=reason, at=iso(self.clock()), source=source, body=body,
                           tenant_id=tenant_id, field=error.field)
         )
@@ -98,7 +98,7 @@ class Capture:
                 url=event.url, at=at, type=event.type, referrer=event.ref, title=event.title, ip=short_ip,
             ))
         if views or rejected:
-            self.store.record_pageviews(views, rejected)
+            self.pageviews.record_pageviews(views, rejected)
         count("PageViews", len(views))
         count("RejectedInput", len(rejected), reason="invalid_event")
         return CollectResult(accepted=len(views), rejected=len(rejected))
@@ -125,6 +125,6 @@ class Capture:
             tenant_id=site.tenant_id, visitor_id=visitor_id, event_id=_event_id(visitor_id, event, event.url, at),
             url=event.url, at=at, type=event.e, referrer=event.ref, title=event.title, ip=truncate_ip(ip),
         )
-        self.store.record_pageviews([view])
+        self.pageviews.record_pageviews([view])
         count("PageViews")
         return True

@@ -26,8 +26,8 @@ def masked(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class Journeys:
-    def __init__(self, store: JourneyRepository, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
-        self.store = store
+    def __init__(self, repository: JourneyRepository, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
+        self.repository = repository
         self.clock = clock
         self.ttl = ttl
         self._cache: dict[str, tuple[datetime, JourneyDefinition]] = {}
@@ -37,7 +37,7 @@ class Journeys:
         now = self.clock()
         cached = self._cache.get(tenant_id)
         if cached is None or now - cached[0] > self.ttl:
-            stored = self.store.journey(tenant_id)
+            stored = self.repository.journey(tenant_id)
             definition = JourneyDefinition.model_validate(stored.document) if stored else EMPTY_JOURNEY
             cached = (now, definition)
             self._cache[tenant_id] = cached
@@ -45,7 +45,7 @@ class Journeys:
 
     def document(self, tenant_id: str) -> dict[str, Any]:
         """The stored document as the tenant may read it: the webhook secret masked."""
-        stored = self.store.journey(tenant_id)
+        stored = self.repository.journey(tenant_id)
         if stored is None:
             return {"definition": EMPTY_JOURNEY.model_dump(mode="json", exclude_none=True), "version": 0,
                     "updated_at": None}
@@ -59,7 +59,7 @@ class Journeys:
         webhook = raw.get("webhook")
         if isinstance(webhook, dict) and webhook.get("secret") == MASKED_SECRET:
             # A document read back (masked), edited and stored again keeps the secret it had.
-            previous = self.store.journey(tenant_id)
+            previous = self.repository.journey(tenant_id)
             kept = (previous.document.get("webhook") or {}).get("secret") if previous else None
             if kept:
                 raw = {**raw, "webhook": {**webhook, "secret": kept}}
@@ -70,6 +70,6 @@ class Journeys:
             first = details[0]
             raise InvalidInput(f"{first['field']}: {first['message']}", field=first["field"], details=details) from None
         document = definition.model_dump(mode="json", exclude_none=True)
-        stored = self.store.save_journey(tenant_id, document, iso(self.clock()))
+        stored = self.repository.save_journey(tenant_id, document, iso(self.clock()))
         self._cache[tenant_id] = (self.clock(), definition)
         return {"definition": masked(stored.document), "version": stored.version, "updated_at": stored.updated_at}

@@ -87,17 +87,17 @@ class LeadReader:
     def lead_with_timeline(self, tenant_id: str, lead_id: str) -> dict[str, Any]:
         """The lead, its hand-overs and the first page of its timeline (``timeline_next_cursor`` for more)."""
         lead = self._lead(tenant_id, lead_id)
-        page = self._timeline(lead, None)
+        page = self._timeline(lead, None, TIMELINE_PAGE)
         handovers = [present(state) for state in self.handovers.lead_handovers(tenant_id, lead_id)]
         return {**lead_summary(lead), "handovers": handovers, "timeline": page["timeline"],
                 "timeline_next_cursor": page["next_cursor"]}
 
     @traced
-    def timeline(self, tenant_id: str, lead_id: str, cursor: str | None, limit: int = TIMELINE_PAGE) -> dict[str, Any]:
+    def timeline(self, tenant_id: str, lead_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
         """One page of a lead's timeline: its events and its visitors' page views in time order."""
         return self._timeline(self._lead(tenant_id, lead_id), cursor, limit)
 
-    def _timeline(self, lead: Lead, cursor: str | None, limit: int = TIMELINE_PAGE) -> dict[str, Any]:
+    def _timeline(self, lead: Lead, cursor: str | None, limit: int) -> dict[str, Any]:
         events_cursor, after = _split_cursor(cursor)
         page = self.leads.lead_events(lead.tenant_id, lead.lead_id, limit=limit, cursor=events_cursor)
         # Page views are merged in by time: this page holds those after the previous page's last event,

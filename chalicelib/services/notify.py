@@ -79,7 +79,7 @@ class Notifier:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.contacts = contacts
-        self.store = dead_letters
+        self.dead_letters = dead_letters
         self.mailer = mailer
         self.transport = transport
         self.action_links = links
@@ -132,7 +132,7 @@ class Notifier:
         letter = DeadLetter(tenant_id=tenant_id, letter_id=f"dl_{stamp}_{secrets.token_hex(4)}",
                             at=iso(self.clock()), url=webhook.url, body=body, attempts=WEBHOOK_ATTEMPTS,
                             last_error=error, message_id=message_id)
-        self.store.record_dead_letter(letter)
+        self.dead_letters.record_dead_letter(letter)
         count("WebhooksDeadLettered")
         logger.warning("webhook dead-lettered", extra={"url": webhook.url, "error": error, "message_id": message_id})
         return False
@@ -155,7 +155,7 @@ class Notifier:
 
     def replay(self, tenant_id: str, letter_id: str, journey: JourneyDefinition) -> dict[str, Any]:
         """Send a dead letter again (to the webhook as configured now); delivered letters are removed."""
-        letter = next((item for item in self.store.dead_letters(tenant_id) if item.letter_id == letter_id), None)
+        letter = next((item for item in self.dead_letters.dead_letters(tenant_id) if item.letter_id == letter_id), None)
         if letter is None:
             raise NotFound(f"no dead letter {letter_id!r}", field="letter_id")
         if journey.webhook is None:
@@ -164,9 +164,9 @@ class Notifier:
         message_id = letter.message_id or letter.letter_id
         error = self._attempt(journey.webhook, letter.body, message_id)
         if error is None:
-            self.store.delete_dead_letter(tenant_id, letter_id)
+            self.dead_letters.delete_dead_letter(tenant_id, letter_id)
             return {"letter_id": letter_id, "delivered": True}
-        self.store.record_dead_letter(DeadLetter(
+        self.dead_letters.record_dead_letter(DeadLetter(
             tenant_id=tenant_id, letter_id=letter_id, at=letter.at, url=letter.url, body=letter.body,
             attempts=letter.attempts + WEBHOOK_ATTEMPTS, last_error=error, message_id=message_id,
         ))

@@ -33,9 +33,9 @@ class Tenancy:
     to a site reach every Lambda within ``ttl``.
     """
 
-    def __init__(self, store: SiteDirectory, clock: Clock, ttl: timedelta = timedelta(seconds=60),
+    def __init__(self, directory: SiteDirectory, clock: Clock, ttl: timedelta = timedelta(seconds=60),
                  size: int = CACHE_SIZE):
-        self.store = store
+        self.directory = directory
         self.clock = clock
         self.ttl = ttl
         self.size = size
@@ -44,7 +44,7 @@ class Tenancy:
         self._user_keys: OrderedDict[str, tuple[datetime, Any]] = OrderedDict()
 
     def site(self, site_key: str) -> Site:
-        site: Site | None = self._cached(self._sites, site_key, self.store.site)
+        site: Site | None = self._cached(self._sites, site_key, self.directory.site)
         if site is None:
             raise UnknownSite(f"site {site_key!r} is not known", field="site")
         return site
@@ -59,10 +59,10 @@ class Tenancy:
         """The tenant and actor behind a bearer key: an admin key, or an owner's user key."""
         key = _bearer(authorization)
         key_hash = hash_admin_key(key)
-        tenant_id = self._cached(self._keys, key_hash, self.store.tenant_for_admin_key)
+        tenant_id = self._cached(self._keys, key_hash, self.directory.tenant_for_admin_key)
         if tenant_id is not None:
             return tenant_id, Actor(kind="admin")
-        owner = self._cached(self._user_keys, key_hash, self.store.owner_for_key)
+        owner = self._cached(self._user_keys, key_hash, self.directory.owner_for_key)
         if owner is None:
             raise Unauthorized("the key is not valid", field="Authorization")
         return owner[0], Actor(kind="owner", owner=owner[1])
@@ -85,7 +85,8 @@ class Tenancy:
 
     def tenant_for(self, authorization: str | None) -> str:
         """The tenant behind ``Authorization: Bearer <admin key>``."""
-        tenant_id = self._cached(self._keys, hash_admin_key(_bearer(authorization)), self.store.tenant_for_admin_key)
+        key_hash = hash_admin_key(_bearer(authorization))
+        tenant_id = self._cached(self._keys, key_hash, self.directory.tenant_for_admin_key)
         if tenant_id is None:
             raise Unauthorized("the admin key is not valid", field="Authorization")
         return str(tenant_id)

@@ -68,9 +68,10 @@ class Transaction:
             raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self._items)}")
         client = self.table.client
         try:
-            client.transact_write_items(TransactItems=[request for _, request in self._items])
+            requests: list[Any] = [request for _, request in self._items]
+            client.transact_write_items(TransactItems=requests)
         except client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])  # type: ignore[attr-defined]
+            reasons = error.response.get("CancellationReasons", [])
             failed: set[str] = set()
             old: dict[str, dict[str, Any]] = {}
             conflict = False
