@@ -39,6 +39,9 @@ RECEIPT_TTL = timedelta(hours=24)
 MAX_ATTEMPTS = 25
 FIRST_BACKOFF = 0.02
 MAX_BACKOFF = 0.5
+# Leads of different people only meet on a round-robin rotation; such a race is retried at once.
+MAX_TURN_RACES = 200
+TURN_RACE_BACKOFF = 0.01
 
 
 @dataclass(frozen=True)
@@ -149,10 +152,8 @@ class Forms:
             landings.append(Landing(url=submission.page_url))
         handover_failure: str | None = None
 
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                # Same person, same moment (a double click, an import): wait a random while, then read again.
-                self.sleep(self.jitter() * min(MAX_BACKOFF, FIRST_BACKOFF * 2**attempt))
+        attempt = turn_races = 0
+        while attempt < MAX_ATTEMPTS and turn_races < MAX_TURN_RACES:
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
             outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
@@ -181,7 +182,16 @@ class Forms:
                     ) from None
                 return FormResult(lead_id=str(duplicate.response["lead_id"]), site=site, redirect_to=redirect_to,
                                   replayed=True)
-            except ConcurrentUpdate:
+            except ConcurrentUpdate as collision:
+                if collision.rotation_only:
+                    # Another lead took the round-robin turn first: read the rotation again almost at once.
+                    turn_races += 1
+                    self.sleep(self.jitter() * TURN_RACE_BACKOFF)
+                else:
+                    # Same person, same moment (a double click, an import): wait a random while, read again.
+                    attempt += 1
+                    if attempt < MAX_ATTEMPTS:
+                        self.sleep(self.jitter() * min(MAX_BACKOFF, FIRST_BACKOFF * 2**attempt))
                 continue
             except Exception as error:
                 if not plan.changes:

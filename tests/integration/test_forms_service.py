@@ -127,3 +127,32 @@ def test_a_hand_over_that_cannot_start_still_stores_the_lead_and_says_so_on_its_
     events: list[Any] = repos.leads.lead_events("t1", result.lead_id).events
     failed = [event for event in events if event.type == "handover_failed"]
     assert len(failed) == 1 and failed[0].details == {"trigger": "form_submit", "error": "OverflowError"}
+
+
+def test_a_rival_lead_taking_the_round_robin_turn_is_retried_at_once_not_after_a_back_off(repos: Repositories):
+    clock = Clock()
+    journeys = Journeys(repos.journeys, clock)
+    journeys.replace("t1", {"handovers": [{
+        "name": "to-sales", "on": "form_submit", "route": {"strategy": "round_robin", "owners": ["a@firma.dk",
+                                                                                             "b@firma.dk"]},
+        "sla": {"accept_within": "PT4H"}}]})
+
+    class Racing(Handovers):
+        rivals = 3
+
+        def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime) -> Plan:
+            planned = super().plan(trigger, lead, form, now)
+            if self.rivals:  # another person's lead takes the turn between our read and our write
+                self.rivals -= 1
+                rival = _forms(repos, handovers=Handovers(repos.leads, repos.handovers, repos.counters, journeys,
+                                                          clock))
+                rival.submit(_request(f"rival-{self.rivals}@firma.dk"))
+            return planned
+
+    sleeps: list[float] = []
+    racing = Racing(repos.leads, repos.handovers, repos.counters, journeys, clock)
+    result = _forms(repos, handovers=racing, sleeps=sleeps).submit(_request("me@firma.dk"))
+
+    assert repos.leads.lead("t1", result.lead_id) is not None
+    assert repos.handovers.current_turn("t1", "to-sales") == 4  # three rivals and this lead: no turn lost
+    assert len(sleeps) == 3 and max(sleeps) < 0.02  # three quick re-reads, no same-person back-off

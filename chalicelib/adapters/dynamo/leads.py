@@ -79,7 +79,8 @@ class DynamoLeads(LeadRepository):
                 raise DuplicateRequest(
                     {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
                 ) from cancelled
-            raise ConcurrentUpdate(lead.lead_id) from cancelled
+            turns_only = bool(cancelled.failed) and all(tag.startswith("turn:") for tag in cancelled.failed)
+            raise ConcurrentUpdate(lead.lead_id, rotation_only=turns_only and not cancelled.conflict) from cancelled
 
     def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
                     ) -> EventPage:
