@@ -76,3 +76,23 @@ def test_the_template_alarms_on_gaps_and_failed_timers():
     assert resources["GapsAlarm"]["Properties"]["MetricName"] == "Gaps"
     failed = resources["TimerFailuresAlarm"]["Properties"]
     assert (failed["Namespace"], failed["MetricName"]) == ("AWS/States", "ExecutionsFailed")
+
+
+def test_the_template_feeds_the_change_stream_consumer_with_retries_a_failure_queue_and_alarms():
+    resources = template()["Resources"]
+    assert resources["JourneyTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    source = resources["ChangeStream"]["Properties"]["Events"]["ChangeStreamDynamodbEventSource"]["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["JourneyTable", "StreamArn"]}
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["ChangeStreamFailures", "Arn"]}
+    queue_alarm = resources["ChangeStreamFailuresAlarm"]["Properties"]
+    assert queue_alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ChangeStreamFailures", "QueueName"]}
+    assert resources["ChangeStreamIteratorAgeAlarm"]["Properties"]["MetricName"] == "IteratorAge"
+    # Only the consumer sends e-mail and starts timers: a request cannot wait on either.
+    def actions(role: str) -> set[str]:
+        statements = resources[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        return {action for statement in statements for action in statement["Action"]}
+
+    assert {"ses:SendEmail", "states:StartExecution"} <= actions("ChangeStreamRole")
+    assert not {"ses:SendEmail", "states:StartExecution"} & (actions("ApiHandlerRole") | actions("HandoverDeadlineRole"))
