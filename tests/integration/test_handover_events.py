@@ -95,4 +95,5 @@ def test_the_template_feeds_the_change_stream_consumer_with_retries_a_failure_qu
         return {action for statement in statements for action in statement["Action"]}
 
     assert {"ses:SendEmail", "states:StartExecution"} <= actions("ChangeStreamRole")
-    assert not {"ses:SendEmail", "states:StartExecution"} & (actions("ApiHandlerRole") | actions("HandoverDeadlineRole"))
+    requests = actions("ApiHandlerRole") | actions("HandoverDeadlineRole")
+    assert not {"ses:SendEmail", "states:StartExecution"} & requests
