@@ -5,6 +5,7 @@ Rejected-input records (pk containing ``REJECTED#``) are kept on purpose, so the
 
 from __future__ import annotations
 
+import base64
 import json
 import string
 import uuid
@@ -13,10 +14,12 @@ from urllib.parse import quote, urlencode
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 
 from tests.conftest import DEMO_KEY, DEMO_ORIGIN, OTHER_ORIGIN, Api
 
-FAST = settings(max_examples=100, deadline=None, derandomize=False,
+FAST = settings(max_examples=100, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 
@@ -33,7 +36,15 @@ JOURNEY: dict[str, Any] = {
 
 
 def _kept(api: Api) -> list[dict[str, Any]]:
-    return [item for item in api.items() if "REJECTED#" not in item["pk"]["S"]]
+    """Every item but the rejected-input records, read from moto's table directly: a scan per example through
+    the API costs most of a second once the table holds a few hundred items, this a few milliseconds."""
+    try:
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][api.dynamodb.meta.region_name].get_table(api.repos.table_name)
+        items = [item.to_json()["Attributes"] for item in table.all_items()]
+    except (AttributeError, KeyError, TypeError):  # moto's internals moved: read through the API instead
+        items = api.items()
+    return sorted((item for item in items if "REJECTED#" not in item["pk"]["S"]),
+                  key=lambda item: json.dumps(item, sort_keys=True))
 
 
 def _with_journey(api: Api) -> None:
@@ -48,8 +59,7 @@ def _with_journey(api: Api) -> None:
 def _answer_is_safe(api: Api, before: list[dict[str, Any]], response: Any) -> None:
     assert response.status_code < 500, (response.status_code, response.body[:500])
     if 400 <= response.status_code < 500:
-        after = _kept(api)
-        assert len(after) == len(before) and all(item in before for item in after), response.body[:500]
+        assert _kept(api) == before, response.body[:500]
 
 
 # --- strategies ------------------------------------------------------------------------------------------------
@@ -72,7 +82,46 @@ form_names = st.one_of(
 )
 form_values = st.one_of(odd_texts, st.sampled_from(["Varmepumpe", "2100", "8000", "true", "false", "ja", "nej",
                                                     f"{DEMO_ORIGIN}/tak", "https://evil.example/"]))
-emails = st.one_of(st.just("unique"), st.just("unique-upper"), odd_texts, st.integers())
+emails = st.one_of(st.just("unique"), st.just("unique"), st.just("unique"), st.just("unique-upper"), odd_texts,
+                   st.integers())
+
+
+def mostly(valid: st.SearchStrategy[Any], odd: st.SearchStrategy[Any] = form_values) -> st.SearchStrategy[Any]:
+    """Valid three times in four: an odd value then meets a request that is otherwise fine and gets far in."""
+    return st.one_of(valid, valid, valid, odd)
+
+
+postcodes = st.one_of(st.text(alphabet="0123456789²³¹٣٠２１ -", min_size=1, max_size=6),
+                      st.sampled_from(["²", "1²", "1" * 500, "8000", "2100"]))
+flags = mostly(st.sampled_from([True, False, "true", "false", "ja", "nej", "on", ""]), json_values)
+# The fields a real form sends, each present about half the time, and each valid most of the time.
+known_form_fields = st.fixed_dictionaries({}, optional={
+    "name": mostly(st.sampled_from(["Mette Hansen", "Søren Ørsted", "李"])),
+    "phone": mostly(st.sampled_from(["+45 20 30 40 50", "(45) 2030-4050"])),
+    "company": mostly(st.sampled_from(["Hansen ApS", "Æblegården I/S"])),
+    "message": mostly(st.text(max_size=200)),
+    "et_vid": mostly(st.sampled_from(["v0123456789abcdef", "px-abcdefgh12345"])),
+    "referred_by": mostly(st.sampled_from(["Jens", "Naboen"])),
+    "page_url": mostly(st.sampled_from([f"{DEMO_ORIGIN}/kontakt", f"{DEMO_ORIGIN}/?utm_medium=referral"])),
+    "_form": mostly(st.sampled_from(["tilbud", "kontakt"])),
+    "_next": mostly(st.sampled_from([f"{DEMO_ORIGIN}/tak", "https://evil.example/", "//evil.example", "/tak"])),
+    "_gotcha": st.sampled_from(["", "", "", "bot"]),
+    "postcode": postcodes,
+    "product": mostly(st.sampled_from(["Varmepumpe", " varmepumpe ", "Solceller"]), texts),
+    "consent_marketing": flags,
+    "consent_newsletter": flags,
+})
+deep_json = st.builds(lambda opener, depth: (opener * depth).encode(), st.sampled_from(["[", '{"a":', "[{\"b\":"]),
+                      st.integers(min_value=30, max_value=5_000))
+other_form_fields = st.one_of(st.just({}), st.just({}),
+                              st.dictionaries(form_names, st.one_of(form_values, json_values), max_size=3))
+# A good form whose routing fields alone vary reaches the hand-over's routing rules.
+routed_form_fields = st.fixed_dictionaries(
+    {"postcode": postcodes},
+    optional={"name": st.just("Mette Hansen"), "product": st.sampled_from(["Varmepumpe", "²", "x" * 500]) | texts},
+)
+form_fields = st.one_of(routed_form_fields,
+                        st.builds(lambda known, other: {**other, **known}, known_form_fields, other_form_fields))
 
 
 def _email(kind: Any) -> Any:
@@ -87,7 +136,7 @@ def _email(kind: Any) -> Any:
 
 
 @FAST
-@given(email=emails, fields=st.dictionaries(form_names, st.one_of(form_values, json_values), max_size=8),
+@given(email=emails, fields=form_fields,
        origin=st.sampled_from([DEMO_ORIGIN, DEMO_ORIGIN, OTHER_ORIGIN, None]),
        idempotency_key=st.one_of(st.none(), texts))
 def test_any_json_form_is_answered_without_a_server_error_and_a_refusal_stores_nothing(api: Api, email, fields,
@@ -105,7 +154,10 @@ def test_any_json_form_is_answered_without_a_server_error_and_a_refusal_stores_n
 
 
 @FAST
-@given(email=emails, pairs=st.lists(st.tuples(form_names, form_values), max_size=10),
+@given(email=emails,
+       pairs=st.builds(lambda known, other: [(name, str(value)) for name, value in known.items()] + other,
+                       st.one_of(routed_form_fields, known_form_fields),
+                       st.one_of(st.just([]), st.lists(st.tuples(form_names, form_values), max_size=4))),
        raw_tail=st.one_of(st.just(""), st.text(alphabet="&=%+;" + string.ascii_letters + "ø²", max_size=20)))
 def test_any_url_encoded_form_is_answered_without_a_server_error_and_a_refusal_stores_nothing(api: Api, email, pairs,
                                                                                              raw_tail):
@@ -122,8 +174,8 @@ def test_any_url_encoded_form_is_answered_without_a_server_error_and_a_refusal_s
 
 
 @FAST
-@given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda text: text.encode("utf-8",
-                                                                                                  "surrogatepass"))),
+@given(body=st.one_of(st.binary(max_size=200), deep_json,
+                      st.text(max_size=200).map(lambda text: text.encode("utf-8", "surrogatepass"))),
        content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded"]))
 def test_any_bytes_as_a_form_body_are_answered_without_a_server_error(api: Api, body, content_type):
     before = _kept(api)
@@ -163,6 +215,8 @@ def test_any_collect_batch_is_answered_without_a_server_error_and_a_refusal_stor
     _answer_is_safe(api, before, response)
 
 
+# Deeply nested JSON on /collect is left to test_hardening.py (marked xfail until capture parses with
+# models.json_document), so that this property keeps guarding everything else meanwhile.
 @FAST
 @given(body=st.binary(max_size=300))
 def test_any_bytes_as_a_collect_body_are_answered_without_a_server_error(api: Api, body):
@@ -190,20 +244,44 @@ def _query(params: list[tuple[str, str]]) -> str:
                     f"{quote(value.encode('utf-8', 'surrogatepass'), safe='')}" for name, value in params)
 
 
+def _cursor(key: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+cursors = st.one_of(
+    texts,
+    st.builds(_cursor, json_values),
+    st.builds(_cursor, st.fixed_dictionaries({"gsi1pk": st.just({"S": "T#demo#STAGE#consideration"})}, optional={
+        "gsi1sk": st.sampled_from([{"S": "2026-11-23T09:30:00.000Z#ld_x"}, {"N": "1"}, {}, None]) | json_values,
+        "pk": st.sampled_from([{"S": "T#demo#LEAD#ld_x"}, {"S": "T#other#LEAD#ld_x"}, []]) | json_values,
+        "sk": st.sampled_from([{"S": "LEAD"}, None]) | json_values,
+    })),
+)
+lead_queries = st.one_of(
+    # One odd parameter in an otherwise good query, so that it reaches the code that reads it...
+    st.fixed_dictionaries({"stage": st.just("consideration"), "since": date_like}),
+    st.fixed_dictionaries({"stage": st.just("consideration"), "cursor": cursors}),
+    st.fixed_dictionaries({"stage": st.just("consideration"), "limit": query_values}),
+    st.fixed_dictionaries({"email": st.sampled_from(["kunde@firma.dk", "KUNDE@Firma.dk"]) | texts}),
+    # ...and anything at all.
+    st.fixed_dictionaries({}, optional={"stage": query_values, "since": date_like, "limit": query_values,
+                                        "cursor": cursors, "email": texts, "colour": texts}),
+)
+
+
 @FAST
-@given(params=st.lists(st.tuples(st.sampled_from(["email", "stage", "since", "limit", "cursor"]) | texts, query_values),
-                       max_size=5),
-       with_stage=st.booleans())
-def test_any_lead_list_query_is_answered_without_a_server_error(api: Api, params, with_stage):
+@given(query=lead_queries)
+def test_any_lead_list_query_is_answered_without_a_server_error(api: Api, query):
     before = _kept(api)
-    if with_stage:
-        params = [("stage", "consideration"), *[(name, value) for name, value in params if name != "stage"]]
+    params = list(query.items())
     response = api.client.http.get(f"/leads?{_query(params)}", headers={"Authorization": f"Bearer {DEMO_KEY}"})
     _answer_is_safe(api, before, response)
 
 
 @FAST
-@given(params=st.lists(st.tuples(st.sampled_from(["from", "to", "from", "to"]) | texts, date_like), max_size=3))
+@given(params=st.builds(lambda known, other: [*known.items(), *other],
+                        st.fixed_dictionaries({}, optional={"from": date_like, "to": date_like}),
+                        st.lists(st.tuples(texts, date_like), max_size=1)))
 def test_any_handover_report_query_is_answered_without_a_server_error(api: Api, params):
     before = _kept(api)
     response = api.client.http.get(f"/reports/handovers?{_query(params)}",

@@ -55,7 +55,7 @@ def test_a_refused_moment_is_a_value_error_for_callers_that_catch_those():
         parse_instant("2026-02-30")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(max_size=40))
 def test_any_text_is_either_a_moment_in_utc_or_refused(text):
     try:
@@ -65,7 +65,7 @@ def test_any_text_is_either_a_moment_in_utc_or_refused(text):
     assert moment.tzinfo is UTC
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_a_stored_time_reads_back_as_the_same_millisecond(moment):
     assert parse_instant(iso(moment)) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)

@@ -57,7 +57,7 @@ def test_anything_but_one_json_object_is_a_malformed_body(body):
         json_object(body)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.text(alphabet='[]{}"\\:,a1 ', max_size=200))
 def test_any_text_is_read_as_json_or_refused_as_malformed(text):
     try:
@@ -66,7 +66,7 @@ def test_any_text_is_read_as_json_or_refused_as_malformed(text):
         assert refused.field == "body"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
                     lambda children: st.lists(children) | st.dictionaries(st.text(), children), max_leaves=30))
 def test_any_json_value_within_the_depth_limit_reads_back_as_sent(value):

@@ -106,14 +106,14 @@ def test_a_range_of_over_long_numbers_in_the_journey_is_compared_as_text():
     assert rule_matches(rule, "15") is True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(fields=st.dictionaries(st.sampled_from(["postcode", "product", "region"]), st.one_of(st.none(), st.text())))
 def test_routing_never_fails_whatever_text_a_visitor_sends(fields):
     owners = candidates(MATCH, fields, _turns(), "m")
     assert owners and owners[-1] == "desk"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(low=st.text(max_size=200), high=st.text(max_size=200), value=st.one_of(st.none(), st.text()))
 def test_a_range_rule_never_fails_whatever_its_bounds_and_the_value(low, high, value):
     rule = MATCH.rules[0].model_copy(update={"range": (low, high)})
