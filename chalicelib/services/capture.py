@@ -14,7 +14,15 @@ from chalicelib.domain.capture import PageView, RejectedInput, event_time, new_p
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.privacy import truncate_ip
 from chalicelib.errors import LeadtrailError, MalformedInput, PayloadTooLarge
-from chalicelib.models import MAX_COLLECT_BYTES, MAX_EVENTS_PER_BATCH, CollectBatch, CollectedEvent, PixelQuery, invalid
+from chalicelib.models import (
+    MAX_COLLECT_BYTES,
+    MAX_EVENTS_PER_BATCH,
+    CollectBatch,
+    CollectedEvent,
+    PixelQuery,
+    invalid,
+    json_document,
+)
 from chalicelib.observability import count, traced
 from chalicelib.services.ports import PageViewLog
 from chalicelib.services.tenancy import Tenancy
@@ -56,11 +64,10 @@ class Capture:
             self._reject("too_large", "collect", text, error)
             raise error
         try:
-            raw = json.loads(text)
-        except ValueError:
-            error = MalformedInput("the body is not JSON", field="body")
-            self._reject("malformed_json", "collect", text, error)
-            raise error from None
+            raw = json_document(text)
+        except MalformedInput as malformed:
+            self._reject("malformed_json", "collect", text, malformed)
+            raise
         try:
             batch = CollectBatch.model_validate(raw)
         except ValidationError as failure:

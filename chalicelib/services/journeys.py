@@ -64,7 +64,7 @@ class Journeys:
             if kept:
                 raw = {**raw, "webhook": {**webhook, "secret": kept}}
         try:
-            definition = JourneyDefinition.model_validate(raw)
+            definition = JourneyDefinition.model_validate(raw, context={"now": self.clock()})
         except ValidationError as error:
             details = field_errors(error)
             first = details[0]
