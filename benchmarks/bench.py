@@ -1,22 +1,33 @@
-"""``make bench``: measured figures for the capture hot path, DynamoDB request counts and cold import.
+"""``make bench``: the package size, the capture hot path, DynamoDB request counts and cold starts.
 
-Everything runs in-process against moto, so absolute numbers describe this machine and moto, not
+The hot path runs in-process against moto, so absolute numbers describe this machine and moto, not
 AWS; the ratios against a bare ``put_item`` and a bare ``import boto3`` in the same run are the
 figures to compare across machines.
+
+Cold starts run the packaged zip (``out/deployment.zip``, built by ``make package``) the way Lambda
+does: each figure is a fresh ``python -S`` process whose path is the unzipped package followed by a
+stand-in for the runtime's own boto3 (the venv's boto3, botocore and their dependencies, nothing
+else), with tracing on as in a deployed function, against a moto server in this process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
+import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+import zipfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +41,10 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 PAGEVIEWS = int(os.environ.get("BENCH_PAGEVIEWS", "2000"))
 IMPORT_RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "9"))
+PACKAGE = ROOT / "out" / "deployment.zip"
+# What the Lambda Python runtime puts on the path beside the package: boto3 and what it needs.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+XRAY_MODULES = ("aws_xray_sdk", "wrapt")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -80,6 +95,36 @@ def form_event(email: str, vid: str) -> dict[str, Any]:
                  {"site": "demo"})
 
 
+def pixel_event(vid: str) -> dict[str, Any]:
+    request = event("GET", "/t.gif", "/t.gif", {"Accept": "image/avif,image/webp,*/*"})
+    request["queryStringParameters"] = {"site": "demo", "vid": vid, "e": "pageview",
+                                        "url": "https://www.nordlys-solar.dk/?utm_source=newsletter"}
+    request["multiValueQueryStringParameters"] = {k: [v] for k, v in request["queryStringParameters"].items()}
+    return request
+
+
+def demo_wiring(client: Any, table_name: str) -> Any:
+    """The demo tenant, its site and its journey in a new table, and a ``bootstrap.Container`` serving them."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.dynamo import Repositories
+    from chalicelib.domain.capture import Site
+    from chalicelib.domain.journey import JourneyDefinition
+    from chalicelib.local.provision import create_tables
+    from chalicelib.local.seed import DEMO_JOURNEY
+    from chalicelib.services.ports import Tenant
+    from chalicelib.services.tenancy import register_tenant
+    from chalicelib.settings import Settings
+
+    create_tables(client, {"JourneyTable": table_name})
+    repositories = Repositories(table_name, client)
+    register_tenant(repositories.tenancy, Tenant("demo", "Demo"),
+                    [Site("demo", "demo", ("https://www.nordlys-solar.dk",))], ["bench-key"])
+    # The demo journey: every form submission also starts a hand-over (round-robin turn + same write).
+    journey = JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json", exclude_none=True)
+    repositories.journeys.save_journey("demo", journey, "2026-01-01T00:00:00.000Z")
+    return bootstrap.Container(settings=Settings(table_name=table_name), dynamodb_client=client)
+
+
 def in_process() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
@@ -88,20 +133,13 @@ def in_process() -> dict[str, Any]:
         client = boto3.client("dynamodb", region_name="eu-west-1")
         calls: Counter[str] = Counter()
         client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.update([model.name]))
+        written: list[dict[str, Any]] = []  # items as sent, whatever keys the repositories build
+        client.meta.events.register("before-parameter-build.dynamodb.PutItem",
+                                    lambda params, **_: written.append(params["Item"]))
 
         from chalicelib import bootstrap
-        from chalicelib.adapters.dynamo_store import DynamoJourneyStore
-        from chalicelib.domain.capture import Site
-        from chalicelib.local.provision import create_tables
-        from chalicelib.services.ports import Tenant
-        from chalicelib.services.tenancy import register_tenant
-        from chalicelib.settings import Settings
 
-        create_tables(client, {"JourneyTable": "bench-journey"})
-        store = DynamoJourneyStore("bench-journey", client)
-        register_tenant(store, Tenant("demo", "Demo"), [Site("demo", "demo", ("https://www.nordlys-solar.dk",))],
-                        ["bench-key"])
-        bootstrap.use(bootstrap.Container(settings=Settings(table_name="bench-journey"), store_override=store))
+        bootstrap.use(demo_wiring(client, "bench-journey"))
         from app import app
         from chalicelib.observability import logger
 
@@ -122,6 +160,8 @@ def in_process() -> dict[str, Any]:
             assert answer["statusCode"] == 202, answer
         elapsed = time.perf_counter() - started
         pageview_calls = dict(calls)
+        assert written, "a page view no longer writes with PutItem: measure its item another way"
+        pageview_item = written[-1]
 
         for index in range(PAGEVIEWS):
             item = {"pk": {"S": f"BARE#{index}"}, "sk": {"S": "X"}, "u": {"S": "https://www.nordlys-solar.dk/"}}
@@ -133,15 +173,6 @@ def in_process() -> dict[str, Any]:
         app(collect_event("batchvisitor01", 25), None)
         batch_calls = dict(calls)
 
-        sample = client.query(TableName="bench-journey", KeyConditionExpression="pk = :pk",
-                              ExpressionAttributeValues={":pk": {"S": "T#demo#V#visitor00000001"}})["Items"][0]
-
-        # The demo journey: every form submission also starts a hand-over (round-robin turn + same write).
-        from chalicelib.domain.journey import JourneyDefinition
-        from chalicelib.local.seed import DEMO_JOURNEY
-
-        store.save_journey("demo", JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json"),
-                           "2026-01-01T00:00:00.000Z")
         app(form_event("warmup@firma.dk", "warmupvisitor01"), None)  # a warm Lambda has the journey cached
         vid = "formvisitor0001"
         app(collect_event(vid, 3), None)
@@ -165,32 +196,144 @@ def in_process() -> dict[str, Any]:
         "batch_calls": batch_calls,
         "new_form_calls": new_form_calls,
         "returning_form_calls": returning_form_calls,
-        "item_bytes": item_size(sample),
+        "item_bytes": item_size(pageview_item),
     }
 
 
-def cold_import(code: str) -> float:
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
-    times = []
-    for _ in range(IMPORT_RUNS):
+FLOOR = "import boto3; boto3.client('dynamodb', region_name='eu-west-1')"
+# A cold Lambda's first request: import the handler module, answer one event, check the answer.
+FIRST_REQUEST = """
+import json, sys
+import app
+answer = app.app(json.loads(sys.argv[1]), None)
+assert answer["statusCode"] == int(sys.argv[2]), answer
+"""
+TRACE_HEADER = "Root=1-6740a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+def package_summary(path: Path) -> tuple[int, list[str]]:
+    """The zip's size and which of boto3/botocore it vendors (the runtime brings its own pair)."""
+    with zipfile.ZipFile(path) as package:
+        top_level = {name.split("/")[0] for name in package.namelist()}
+    return path.stat().st_size, sorted(top_level & {"boto3", "botocore"})
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+def link_modules(names: Iterable[str], into: Path) -> Path:
+    """A directory holding just these installed modules, as a stand-in for a path entry of the runtime."""
+    into.mkdir()
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None, f"{name} is not installed"
+        source = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
+        (into / source.name).symlink_to(source)
+    return into
+
+
+class ColdStarts:
+    """Fresh processes that see only the unzipped package and the runtime's boto3, as a Lambda does."""
+
+    def __init__(self, workdir: Path, endpoint: str, table_name: str):
+        self.task = workdir / "task"
+        # Lambda cannot write bytecode into /var/task: a second copy that never gets any shows that cost.
+        self.task_without_bytecode = workdir / "task-without-bytecode"
+        for target in (self.task, self.task_without_bytecode):
+            with zipfile.ZipFile(PACKAGE) as package:
+                package.extractall(target)
+        self.runtime = link_modules(RUNTIME_MODULES, workdir / "runtime")
+        self.xray = link_modules(XRAY_MODULES, workdir / "xray")
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "PYTHON"))}
+        self.env = {
+            **inherited, **stage_environment("prod"), "TABLE_NAME": table_name, "AWS_ENDPOINT_URL": endpoint,
+            "LAMBDA_TASK_ROOT": str(self.task), "AWS_LAMBDA_FUNCTION_NAME": "leadtrail-prod",
+            "_X_AMZN_TRACE_ID": TRACE_HEADER, "LINK_SECRET": "bench-link-secret",
+        }
+
+    def run(self, code: str, *args: str, xray_sdk: bool = False, bytecode: bool = True,
+            expect_output: str = "") -> tuple[float, float]:
+        """CPU milliseconds (user + system) and wall milliseconds of one process, start to exit."""
+        task = self.task if bytecode else self.task_without_bytecode
+        path = [task, self.xray, self.runtime] if xray_sdk else [task, self.runtime]
+        env = {**self.env, "PYTHONPATH": os.pathsep.join(map(str, path))}
+        if not bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000
+        done = subprocess.run([sys.executable, "-S", "-c", code, *args], cwd=task, env=env,
+                              capture_output=True, text=True)
+        wall = (time.perf_counter() - began) * 1000
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0 or expect_output not in done.stdout:
+            raise RuntimeError(f"cold start failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+        return cpu, wall
+
+
+def cold_figures() -> dict[str, tuple[float, float]]:
+    """Median CPU and wall milliseconds per case; the cases take turns, so a busy moment hits them all alike."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    table_name = f"bench-cold-{uuid.uuid4().hex[:8]}"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            demo_wiring(boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=endpoint), table_name)
+        with tempfile.TemporaryDirectory() as workdir:
+            cold = ColdStarts(Path(workdir), endpoint, table_name)
+
+            def first(build: Any, status: int, counted: str, **options: bool) -> Any:
+                def case() -> tuple[float, float]:
+                    request = build(f"cold{uuid.uuid4().hex[:12]}")
+                    return cold.run(FIRST_REQUEST, json.dumps(request), str(status), expect_output=counted, **options)
+                return case
+
+            cases = {
+                "bare": lambda: cold.run("pass"),
+                "floor": lambda: cold.run(FLOOR),
+                "import": lambda: cold.run("import app"),
+                "collect": first(collect_event, 202, '"PageViews"'),
+                "pixel": first(pixel_event, 200, '"PageViews"'),
+                "form": first(lambda vid: form_event(f"{vid}@firma.dk", vid), 201, '"LeadsCreated"'),
+                "collect_xray": first(collect_event, 202, '"PageViews"', xray_sdk=True),
+                "collect_no_bytecode": first(collect_event, 202, '"PageViews"', bytecode=False),
+            }
+            for case in cases.values():  # untimed: writes the bytecode caches of the unzipped package
+                case()
+            samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+            for _ in range(IMPORT_RUNS):
+                for name, case in cases.items():
+                    samples[name].append(case())
+    finally:
+        server.stop()
+    return {name: (statistics.median(cpu for cpu, _ in values), statistics.median(wall for _, wall in values))
+            for name, values in samples.items()}
 
 
 def main() -> None:
+    size, vendored = package_summary(PACKAGE)
     with contextlib.redirect_stdout(io.StringIO()):  # EMF metric lines are printed to stdout
         figures = in_process()
-    floor = cold_import("import boto3; boto3.client('dynamodb', region_name='eu-west-1')")
-    app_import = cold_import("import app")
-    with_tracer = cold_import("import app; from chalicelib.observability import tracer; tracer()")
-    bare = cold_import("pass")
+    cold = cold_figures()
 
     def total(calls: dict[str, int]) -> int:
         return sum(calls.values())
 
+    def line(label: str, name: str) -> str:
+        cpu, wall = cold[name]
+        return f"    {label:<40}{cpu:8.0f} {wall:8.0f}   ratio {cpu / cold['floor'][0]:.2f}x"
+
     print(f"Leadtrail benchmark ({sys.version.split()[0]}, moto in-process, {figures['pageviews']} page views)")
+    print(f"  package out/deployment.zip (MB)           {size / 1e6:8.2f}   "
+          f"vendors boto3/botocore: {', '.join(vendored) or 'no'}")
     print(f"  page views/s through the handler          {figures['events_per_s']:8.0f}")
     print(f"  handler latency p50 / p99 (ms)            {figures['handler_p50']:8.2f} / {figures['handler_p99']:.2f}")
     print(f"  bare put_item p50 / p99 (ms)              {figures['put_p50']:8.2f} / {figures['put_p99']:.2f}")
@@ -203,11 +346,16 @@ def main() -> None:
           f"   {figures['new_form_calls']}")
     print(f"  DynamoDB requests per form (returning)    {total(figures['returning_form_calls']):8d}"
           f"   {figures['returning_form_calls']}")
-    print(f"  cold import, median of {IMPORT_RUNS} fresh processes (ms):")
-    print(f"    python alone                            {bare:8.0f}")
-    print(f"    import boto3 + one client (floor)       {floor:8.0f}")
-    print(f"    import app                              {app_import:8.0f}   ratio {app_import / floor:.2f}x")
-    print(f"    import app + build the X-Ray tracer     {with_tracer:8.0f}   ratio {with_tracer / floor:.2f}x")
+    print(f"  cold start of the package, median of {IMPORT_RUNS} fresh processes, moto server")
+    print("    (ms; ratio = CPU time / the floor's CPU time)    cpu     wall")
+    print(line("python alone", "bare"))
+    print(line("import boto3 + one client (floor)", "floor"))
+    print(line("import app", "import"))
+    print(line("import app + first POST /collect", "collect"))
+    print(line("import app + first GET /t.gif", "pixel"))
+    print(line("import app + first form post", "form"))
+    print(line("first POST /collect, X-Ray SDK added", "collect_xray"))
+    print(line("first POST /collect, no bytecode cache", "collect_no_bytecode"))
 
 
 if __name__ == "__main__":
