@@ -23,9 +23,7 @@ from chalicelib.http import (
     raw_body,
     thank_you_page,
 )
-from chalicelib.models import LeadQuery, TimelineQuery
 from chalicelib.observability import handler_segment, logger, metrics
-from chalicelib.services.forms import FormRequest
 from chalicelib.settings import settings
 
 # ``chalice package`` needs a stream ARN; infra/template.json replaces it with the table's own stream.
@@ -118,6 +116,8 @@ def collect_preflight() -> Response:
 )
 @answers_errors
 def submit_form(site: str) -> Response:
+    from chalicelib.services.forms import FormRequest  # the form path's modules load on its first request
+
     request = _request()
     content_type = header(request, "content-type") or "application/json"
     origin = header(request, "origin")
@@ -174,6 +174,8 @@ def get_lead(lead_id: str) -> Response:
 def get_timeline(lead_id: str) -> Response:
     """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
     tenant_id = _tenant()
+    from chalicelib.models import TimelineQuery
+
     query = TimelineQuery.model_validate(dict(_request().query_params or {}))
     return json_response(container().leads.timeline(tenant_id, lead_id, query.cursor, query.limit))
 
@@ -182,6 +184,8 @@ def get_timeline(lead_id: str) -> Response:
 @answers_errors
 def find_leads() -> Response:
     tenant_id = _tenant()
+    from chalicelib.models import LeadQuery
+
     query = LeadQuery.model_validate(dict(_request().query_params or {}))
     return json_response(container().leads.find(tenant_id, query))
 

@@ -12,33 +12,28 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import Clock, system_clock
-from chalicelib.services.action_links import ActionLinks
-from chalicelib.services.capture import Capture
-from chalicelib.services.forms import Forms
-from chalicelib.services.handovers import Handovers, Timers
-from chalicelib.services.journeys import Journeys
-from chalicelib.services.leads import LeadReader
-from chalicelib.services.notify import Mailer, Notifier, WebhookTransport
-from chalicelib.services.tenancy import Tenancy
 from chalicelib.settings import Settings
 from chalicelib.settings import settings as load_settings
 
 if TYPE_CHECKING:
+    # Each service is imported by the property that builds it: a page view's cold start loads only capture.
     from chalicelib.adapters.dynamo import Repositories
     from chalicelib.consumers.stream import ChangeStream
+    from chalicelib.services.action_links import ActionLinks
+    from chalicelib.services.capture import Capture
+    from chalicelib.services.forms import Forms
+    from chalicelib.services.handovers import Handovers, Timers
+    from chalicelib.services.journeys import Journeys
+    from chalicelib.services.leads import LeadReader
+    from chalicelib.services.notify import Mailer, Notifier
+    from chalicelib.services.tenancy import Tenancy
+    from chalicelib.services.webhook_port import WebhookTransport
 
 
 def aws_client(service: str, settings: Settings) -> Any:
     import boto3  # imported on first use: keeps boto3 out of the import of app.py
 
     return boto3.client(service, region_name=settings.region)  # type: ignore[call-overload]
-
-
-class NoTimers(Timers):
-    """No state machine configured: hand-overs still start, and the sweep drives their ladders."""
-
-    def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
-        return None
 
 
 @dataclass
@@ -61,14 +56,20 @@ class Container:
 
     @cached_property
     def tenancy(self) -> Tenancy:
+        from chalicelib.services.tenancy import Tenancy
+
         return Tenancy(self.repositories.tenancy, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
 
     @cached_property
     def capture(self) -> Capture:
+        from chalicelib.services.capture import Capture
+
         return Capture(self.repositories.capture, self.tenancy, self.clock)
 
     @cached_property
     def journeys(self) -> Journeys:
+        from chalicelib.services.journeys import Journeys
+
         return Journeys(self.repositories.journeys, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
 
     @cached_property
@@ -76,6 +77,8 @@ class Container:
         if self.timers_override is not None:
             return self.timers_override
         if not self.settings.state_machine_arn:
+            from chalicelib.adapters.timers import NoTimers
+
             return NoTimers()
         from chalicelib.adapters.timers import StepFunctionsTimers
 
@@ -83,12 +86,15 @@ class Container:
 
     @cached_property
     def links(self) -> ActionLinks:
+        from chalicelib.services.action_links import ActionLinks
+
         return ActionLinks(self.settings.link_keyring(), self.settings.public_url, self.clock)
 
     @cached_property
     def notifier(self) -> Notifier:
         from chalicelib.adapters.notify import SesMailer
         from chalicelib.adapters.webhooks import HttpWebhookTransport
+        from chalicelib.services.notify import Notifier
 
         mailer = self.mailer_override or SesMailer(aws_client("ses", self.settings), self.settings.ses_sender)
         # Plain http and private addresses only where the receiver is on this machine.
@@ -101,12 +107,16 @@ class Container:
 
     @cached_property
     def handovers(self) -> Handovers:
+        from chalicelib.services.handovers import Handovers
+
         repositories = self.repositories
         return Handovers(repositories.leads, repositories.handovers, repositories.counters, self.journeys,
                          self.clock)
 
     @cached_property
     def forms(self) -> Forms:
+        from chalicelib.services.forms import Forms
+
         repositories = self.repositories
         extra = {"sleep": self.sleep_override} if self.sleep_override else {}
         return Forms(repositories.leads, repositories.capture, repositories.capture, self.tenancy, self.clock,
@@ -114,6 +124,8 @@ class Container:
 
     @cached_property
     def leads(self) -> LeadReader:
+        from chalicelib.services.leads import LeadReader
+
         repositories = self.repositories
         return LeadReader(repositories.leads, repositories.capture, repositories.handovers, self.journeys)
 

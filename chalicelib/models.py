@@ -153,7 +153,8 @@ def _blank_to_none(value: Any) -> Any:
 class FormSubmission(BaseModel):
     """``POST /forms/{site}``: a contact form, from JSON or a plain HTML form."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Built on first use: its e-mail check loads email-validator, which a page view's cold start need not pay.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     email: EmailStr = Field(max_length=254)
     name: str | None = Field(default=None, max_length=200)
@@ -240,7 +241,7 @@ def _as_flag(value: Any) -> bool | None:
 class LeadQuery(BaseModel):
     """``GET /leads``: by e-mail, or by stage since a time, a page at a time."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     email: EmailStr | None = None
     stage: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")

@@ -36,6 +36,13 @@ class StepFunctionsTimers(Timers):
             logger.info("timer already running", extra={"handover_id": handover_id})
 
 
+class NoTimers(Timers):
+    """No state machine configured: hand-overs still start, and the sweep drives their ladders."""
+
+    def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
+        return None
+
+
 class ManualTimers(Timers):
     """Timers that fire only when a test says what time it is: no threads, no sleeping."""
 

@@ -13,13 +13,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.journey import Handover as HandoverDefinition
 from chalicelib.domain.leads import TimelineEvent
 from chalicelib.domain.reports import bucket_of
 from chalicelib.domain.routing import next_owner
 from chalicelib.domain.sla import Clock, step_due
+
+if TYPE_CHECKING:
+    from chalicelib.domain.journey import Handover as HandoverDefinition
 
 OFFERED, ACCEPTED, CONTACTED, GAP = "offered", "accepted", "contacted", "gap"
 OPEN_STATUSES = (OFFERED,)

@@ -46,7 +46,8 @@ PLANNING_HORIZON = timedelta(days=366)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use (a form, a journey change), not at import: the capture path never needs them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _duration(value: str) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from chalicelib.domain.journey import MatchRoute, MatchRule, RoundRobinRoute, Route
+if TYPE_CHECKING:
+    from chalicelib.domain.journey import MatchRule, Route
 
 Turns = Callable[[str], int]
 """Gives the next turn (1, 2, 3, ...) of a named rotation; the store keeps it atomically."""
@@ -46,6 +48,9 @@ def rule_matches(rule: MatchRule, value: str | None) -> bool:
 
 def candidates(route: Route, lead_fields: Mapping[str, str | None], turns: Turns, rotation: str) -> list[str]:
     """Everyone who may own this lead, in the order they should get it."""
+    # Imported here: the journey's models are not needed by the capture path, which imports this module.
+    from chalicelib.domain.journey import MatchRoute, RoundRobinRoute
+
     if isinstance(route, RoundRobinRoute):
         return _rotate(route.owners, turns(rotation))
     assert isinstance(route, MatchRoute)

@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 # A calendar that cannot give the asked-for open time within this horizon is broken (or the SLA is),
 # not slow; the bound also keeps `add` finite for a calendar that is closed for years.
 MAX_SEARCH = timedelta(days=3 * 366)
@@ -109,11 +107,15 @@ class AlwaysOpen:
 def _public_holidays(country: str, year: int) -> frozenset[date]:
     # Default category only: official public holidays. In Denmark that leaves out Christmas Eve, New
     # Year's Eve, 1 May and Constitution Day, which tenants close through `closed_dates` if they do.
+    import holidays  # on first use: about 60 ms of a cold start that only the SLA clocks need
+
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
 @lru_cache(maxsize=64)
 def _knows_country(country: str) -> bool:
+    import holidays
+
     try:
         holidays.country_holidays(country)
     except NotImplementedError:

@@ -138,7 +138,8 @@ def test_leads_in_stage_pages_and_rejects_foreign_or_crafted_cursors(repos: Repo
     assert len({lead.lead_id for lead in first.leads + rest.leads}) == 3
     with pytest.raises(InvalidInput):
         repos.leads.leads_in_stage("t1", "customer", "2026", 2, first.next_cursor)
-    crafted: dict[str, object] = {"gsi1pk": {"S": "T#t1#STAGE#consideration"}, "gsi1sk": {"N": "1"}, "pk": [], "sk": None}
+    crafted: dict[str, object] = {"gsi1pk": {"S": "T#t1#STAGE#consideration"}, "gsi1sk": {"N": "1"}, "pk": [],
+                                  "sk": None}
     for cursor in (base64.urlsafe_b64encode(json.dumps(crafted).encode()).decode(), "not base64 ✓", "W10=", "e30="):
         with pytest.raises(InvalidInput):
             repos.leads.leads_in_stage("t1", "consideration", "2026", 2, cursor)
