@@ -217,7 +217,7 @@ def handover_sweep(event: CloudWatchEvent) -> dict[str, int]:
 # --- what follows from a change: the table's stream ---------------------------------------------
 
 
-@app.on_dynamodb_record(stream_arn=os.environ.get("JOURNEY_STREAM_ARN", STREAM_ARN_PLACEHOLDER), batch_size=25,
+@app.on_dynamodb_record(stream_arn=os.environ.get("JOURNEY_STREAM_ARN", STREAM_ARN_PLACEHOLDER), batch_size=10,
                         starting_position="TRIM_HORIZON", name="change_stream")
 def change_stream(event: DynamoDBEvent) -> dict[str, Any]:
     """E-mails, webhooks, timer starts and report counters, once per timeline event; failed records are

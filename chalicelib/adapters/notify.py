@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.services.notify import Mailer
+from chalicelib.services.notify import Mailer, MailRejected
 
 
 class SesMailer(Mailer):
@@ -17,11 +17,19 @@ class SesMailer(Mailer):
         body = {"Text": {"Data": text, "Charset": "UTF-8"}}
         if html is not None:
             body["Html"] = {"Data": html, "Charset": "UTF-8"}
-        self.client.send_email(
-            Source=self.sender,
-            Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body},
-        )
+        try:
+            self.client.send_email(
+                Source=self.sender,
+                Destination={"ToAddresses": [to]},
+                Message={"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": body},
+            )
+        except self.client.exceptions.MessageRejected as error:
+            raise MailRejected("SES rejected the message") from error
+        except self.client.exceptions.ClientError as error:
+            # Throttling and service errors are retried by the caller; a bad address never gets better.
+            if error.response.get("Error", {}).get("Code") == "InvalidParameterValue":
+                raise MailRejected("SES refused the address") from error
+            raise
 
 
 @dataclass

@@ -8,7 +8,7 @@ from chalicelib.consumers.events import ChangeEvent
 from chalicelib.domain.effects import notifications_from
 from chalicelib.observability import count, logger
 from chalicelib.services.journeys import Journeys
-from chalicelib.services.notify import Notifier
+from chalicelib.services.notify import MailRejected, Notifier
 from chalicelib.services.ports import LeadRepository, ProcessedEvents
 
 CONSUMER = "mail"
@@ -35,6 +35,10 @@ class Mail:
                 continue
             try:
                 self.notifier().email(event.tenant_id, notification, journey, lead)
+            except MailRejected:
+                # Refused for good: counted and logged, not retried (the claim stays).
+                logger.warning("e-mail rejected", extra={"handover_id": notification.handover_id})
+                count("NotificationsRejected", channel="email")
             except Exception:
                 self.processed.release(CONSUMER, mark)
                 logger.exception("e-mail notification failed", extra={"handover_id": notification.handover_id})

@@ -29,11 +29,20 @@ class ChangeStream:
         if event is None:
             return
         logger.append_keys(event_id=event.event_id, event_type=event.type)
+        failures: list[Exception] = []
         try:
+            # Every consumer gets the event even when one before it fails (a slow mail server must not
+            # cost the report its counts); the record is retried once all have run, each idempotent.
             for consume in self.consumers:
-                consume(event)
+                try:
+                    consume(event)
+                except Exception as error:  # noqa: BLE001 - reported below, the record is retried
+                    logger.exception("change consumer failed", extra={"consumer": type(consume).__name__})
+                    failures.append(error)
         finally:
             logger.remove_keys(["event_id", "event_type"])
+        if failures:
+            raise failures[0]
         count("ChangeEventsHandled")
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:

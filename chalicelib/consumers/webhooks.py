@@ -70,5 +70,10 @@ class Webhooks:
         payload = {"type": kind, "timestamp": event.at, "data": data}
         # Claimed first, so a redelivered event is not posted again; the post itself never raises (what
         # fails every retry becomes a dead letter to replay). The webhook-id is the event id either way.
-        if self.processed.claim(CONSUMER, event.event_id):
+        if not self.processed.claim(CONSUMER, event.event_id):
+            return
+        try:
             notifier.post_webhook(event.tenant_id, webhook, payload, message_id=event.event_id)
+        except Exception:
+            self.processed.release(CONSUMER, event.event_id)
+            raise

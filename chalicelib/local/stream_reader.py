@@ -13,7 +13,8 @@ from typing import Any
 
 from chalicelib.observability import logger
 
-BATCH = 25
+BATCH = 10
+MAX_RETRIES = 10
 
 
 class StreamReader:
@@ -27,6 +28,7 @@ class StreamReader:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="local-stream", daemon=True)
         self._iterators: dict[str, str] = {}
+        self._retries: dict[str, int] = {}
 
     def begin(self) -> None:
         arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
@@ -50,9 +52,14 @@ class StreamReader:
                 if records:
                     failures = self.handle_batch({"Records": records}).get("batchItemFailures", [])
                     if failures:
-                        # As Lambda would: retry from the first failed record on the next tick.
-                        logger.warning("change consumer failed; retrying", extra={"failed": len(failures)})
-                        break
+                        self._retries[shard_id] = self._retries.get(shard_id, 0) + 1
+                        if self._retries[shard_id] <= MAX_RETRIES:
+                            # As Lambda would: retry from the first failed record on the next tick.
+                            logger.warning("change consumer failed; retrying", extra={"failed": len(failures)})
+                            break
+                        # As Lambda's retry limit would: give the batch up, loudly, and go on.
+                        logger.error("change consumer gave up on records", extra={"failed": failures})
+                    self._retries.pop(shard_id, None)
                 iterator = answer.get("NextShardIterator") or iterator
                 self._iterators[shard_id] = iterator
                 read += len(records)

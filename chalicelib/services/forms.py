@@ -42,6 +42,14 @@ MAX_BACKOFF = 0.5
 # Leads of different people only meet on a round-robin rotation; such a race is retried at once.
 MAX_TURN_RACES = 200
 TURN_RACE_BACKOFF = 0.01
+# What a journey that cannot be carried out raises (bad durations, overflowing dates, an invalid stored
+# document, a transaction too large): the lead is stored without its hand-over. Anything else (a throttled
+# or failing store) is retried.
+JOURNEY_FAILURES = (ValueError, ArithmeticError, LookupError, TypeError)
+
+
+class RotationBusy(Exception):
+    """A round-robin rotation stayed contended past every re-read."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +161,10 @@ class Forms:
         handover_failure: str | None = None
 
         attempt = turn_races = 0
-        while attempt < MAX_ATTEMPTS and turn_races < MAX_TURN_RACES:
+        while attempt < MAX_ATTEMPTS:
+            if turn_races >= MAX_TURN_RACES and handover_failure is None:
+                # The rotation stayed contended past every re-read: the lead is stored without its hand-over.
+                handover_failure = self._handover_failed(RotationBusy(lead_id), lead_id)
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
             outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
@@ -162,7 +173,7 @@ class Forms:
                 # The hand-over is written in the same transaction as the submission that triggers it.
                 try:
                     plan = self.handovers.plan("form_submit", outcome.lead, form.form, now)
-                except Exception as error:  # noqa: BLE001 - no journey setting may cost a lead
+                except JOURNEY_FAILURES as error:  # no journey setting may cost a lead
                     handover_failure = self._handover_failed(error, lead_id)
             if handover_failure is not None:
                 outcome = replace(outcome, events=(*outcome.events, self._failure_event(outcome, handover_failure)))
@@ -187,17 +198,24 @@ class Forms:
                     # Another lead took the round-robin turn first: read the rotation again almost at once.
                     turn_races += 1
                     self.sleep(self.jitter() * TURN_RACE_BACKOFF)
-                else:
-                    # Same person, same moment (a double click, an import): wait a random while, read again.
-                    attempt += 1
-                    if attempt < MAX_ATTEMPTS:
-                        self.sleep(self.jitter() * min(MAX_BACKOFF, FIRST_BACKOFF * 2**attempt))
+                    continue
+                # Same person, same moment (a double click, an import): wait a random while, read again.
+                attempt += 1
+                self._back_off(attempt)
                 continue
-            except Exception as error:
+            except JOURNEY_FAILURES as error:
                 if not plan.changes:
                     raise
-                # The hand-over made the write fail: the lead is stored without it, and the failure is shown.
+                # The hand-over made the write impossible: the lead is stored without it, and it says so.
                 handover_failure = self._handover_failed(error, lead_id)
+                continue
+            except Exception:
+                # A throttled or failing store: the same attempt again after a while; the receipt keeps it once.
+                attempt += 1
+                if attempt >= MAX_ATTEMPTS:
+                    raise
+                logger.warning("saving a submission failed; trying again", exc_info=True)
+                self._back_off(attempt)
                 continue
             count("FormSubmissions")
             count("LeadsCreated", 1 if outcome.created else 0)
@@ -205,6 +223,10 @@ class Forms:
             count("HandoversStarted", len(plan.changes))
             return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to)
         raise Conflict("the lead kept changing while this submission was saved; try again", field="email")
+
+    def _back_off(self, attempt: int) -> None:
+        if attempt < MAX_ATTEMPTS:
+            self.sleep(self.jitter() * min(MAX_BACKOFF, FIRST_BACKOFF * 2**attempt))
 
     @staticmethod
     def _handover_failed(error: Exception, lead_id: str) -> str:

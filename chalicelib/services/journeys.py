@@ -11,7 +11,7 @@ from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.journey import EMPTY_JOURNEY, JourneyDefinition
 from chalicelib.errors import InvalidInput, MalformedInput
 from chalicelib.models import field_errors
-from chalicelib.observability import traced
+from chalicelib.observability import count, logger, traced
 from chalicelib.services.ports import JourneyRepository
 
 MASKED_SECRET = "********"
@@ -23,6 +23,23 @@ def masked(document: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(webhook, dict) or "secret" not in webhook:
         return document
     return {**document, "webhook": {**webhook, "secret": MASKED_SECRET}}
+
+
+def stored_definition(tenant_id: str, document: dict[str, Any]) -> JourneyDefinition:
+    """A journey stored earlier, read under today's rules. A webhook those rules refuse (a secret from before
+    Standard Webhooks) is left out and reported, so the rest of the journey keeps working; anything else
+    that no longer validates raises, and a form records it as a failed hand-over."""
+    try:
+        return JourneyDefinition.model_validate(document)
+    except ValidationError as error:
+        if document.get("webhook") is None or any(item["loc"][:1] != ("webhook",) for item in error.errors()):
+            logger.error("the stored journey no longer validates", extra={"tenant_id": tenant_id})
+            count("StoredJourneyInvalid")
+            raise
+        logger.error("the stored journey's webhook is not valid; it is left out until the journey is stored "
+                     "again", extra={"tenant_id": tenant_id})
+        count("StoredWebhookInvalid")
+        return JourneyDefinition.model_validate({key: value for key, value in document.items() if key != "webhook"})
 
 
 class Journeys:
@@ -38,7 +55,7 @@ class Journeys:
         cached = self._cache.get(tenant_id)
         if cached is None or now - cached[0] > self.ttl:
             stored = self.repository.journey(tenant_id)
-            definition = JourneyDefinition.model_validate(stored.document) if stored else EMPTY_JOURNEY
+            definition = stored_definition(tenant_id, stored.document) if stored else EMPTY_JOURNEY
             cached = (now, definition)
             self._cache[tenant_id] = cached
         return cached[1]

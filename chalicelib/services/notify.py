@@ -32,6 +32,10 @@ WEBHOOK_FIRST_BACKOFF = timedelta(milliseconds=500)
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
+class MailRejected(Exception):
+    """The mail service refused this message for good (a bad address, a rejected message): no retry helps."""
+
+
 class Mailer(abc.ABC):
     @abc.abstractmethod
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:

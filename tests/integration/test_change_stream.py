@@ -129,3 +129,54 @@ def test_every_catalogue_event_reaches_the_webhook_signed_with_the_event_id(api:
     assert headers["webhook-id"] in timeline
     assert offered["data"]["accept_url"].startswith("https://api.leadtrail.test/handovers/")
     assert StandardWebhook(WEBHOOK_SECRET)  # the secret the receiver verifies with is the tenant's
+
+
+def test_a_journey_stored_with_an_old_style_webhook_secret_still_hands_leads_over(api: Api):
+    old = _always_open()
+    old["webhook"] = {"url": "https://crm.demo.dk/hooks", "secret": "an old secret of sixteen+ chars"}
+    api.repos.journeys.save_journey("demo", old, "2026-11-01T00:00:00.000Z")  # as stored before this release
+
+    lead_id = _lead(api)  # the stream is drained after the request: no record may fail (asserted by drain)
+    api.run_timers()
+
+    assert _handover(api, lead_id)["owner"] in ("sales-a@demo.dk", "sales-b@demo.dk")
+    assert api.mailer.sent and api.webhooks.posted == []  # the owner is told; the invalid webhook is left out
+
+
+def test_one_failing_consumer_does_not_stop_the_others_and_the_record_is_retried(api: Api):
+    _journey(api, _always_open())
+    api.raw_http.post("/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+                      body=json.dumps({"email": "partial@kunde.dk"}))
+    stream = api.wiring.change_stream
+    broken = stream.consumers[1]  # the timer starter
+
+    def failing(event: Any) -> None:
+        raise RuntimeError("Step Functions throttled")
+
+    stream.consumers[1] = failing
+    records = api.tap.new_records()
+    answer = stream.handle_batch({"Records": records})
+    assert answer["batchItemFailures"]  # retried...
+    assert _report(api)["handovers"] == 1  # ...but the counters (before it) and later consumers did their part
+    stream.consumers[1] = broken
+    assert stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+    assert len(api.timers.started) == 1 and _report(api)["handovers"] == 1
+
+
+def test_an_e_mail_refused_for_good_is_not_retried(api: Api):
+    from chalicelib.services.notify import MailRejected
+
+    _journey(api, _always_open())
+    _lead(api)
+    calls: list[str] = []
+
+    def refuse(to: str, *args: Any, **kwargs: Any) -> None:
+        calls.append(to)
+        raise MailRejected("SES rejected the message")
+
+    api.mailer.send = refuse  # type: ignore[method-assign]
+    api.timers.run_due(api.clock(), api.wiring.handovers.fire_due)
+    records = api.tap.new_records()
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+    api.wiring.change_stream.handle_batch({"Records": records})
+    assert calls == ["sales-a@demo.dk"]

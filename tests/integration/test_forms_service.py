@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamo import Repositories
+from chalicelib.adapters.dynamo import Repositories, keys
 from chalicelib.adapters.dynamo.leads import DynamoLeads
+from chalicelib.adapters.dynamo.table import keyed
 from chalicelib.domain.capture import Site
 from chalicelib.domain.leads import Lead, lead_id_for
 from chalicelib.errors import Conflict, ForeignOrigin, UnknownSite
@@ -156,3 +157,59 @@ def test_a_rival_lead_taking_the_round_robin_turn_is_retried_at_once_not_after_a
     assert repos.leads.lead("t1", result.lead_id) is not None
     assert repos.handovers.current_turn("t1", "to-sales") == 4  # three rivals and this lead: no turn lost
     assert len(sleeps) == 3 and max(sleeps) < 0.02  # three quick re-reads, no same-person back-off
+
+
+class FlakyLeads(DynamoLeads):
+    """The store fails the first ``failures`` writes the way a throttled DynamoDB does."""
+
+    def __init__(self, inner: DynamoLeads, failures: int):
+        super().__init__(inner.table)
+        self.failures = failures
+
+    def save_submission(self, *args: Any, **kwargs: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        super().save_submission(*args, **kwargs)
+
+
+def _sales_journey(repos: Repositories, clock: Clock) -> Journeys:
+    journeys = Journeys(repos.journeys, clock)
+    journeys.replace("t1", {"handovers": [{
+        "name": "to-sales", "on": "form_submit",
+        "route": {"strategy": "round_robin", "owners": ["a@firma.dk", "b@firma.dk"]},
+        "sla": {"accept_within": "PT4H"}}]})
+    return journeys
+
+
+def test_a_throttled_write_is_tried_again_and_the_hand_over_still_starts(repos: Repositories):
+    clock = Clock()
+    handovers = Handovers(repos.leads, repos.handovers, repos.counters, _sales_journey(repos, clock), clock)
+    sleeps: list[float] = []
+    result = _forms(repos, FlakyLeads(repos.leads, failures=2), handovers=handovers, sleeps=sleeps).submit(
+        _request("throttled@firma.dk"))
+    lead = repos.leads.lead("t1", result.lead_id)
+    assert lead is not None and "to-sales" in lead.handovers  # not given up as a hand-over failure
+    assert len(sleeps) == 2
+
+
+def test_a_rotation_that_stays_contended_stores_the_lead_without_its_hand_over(repos: Repositories, monkeypatch):
+    monkeypatch.setattr("chalicelib.services.forms.MAX_TURN_RACES", 3)
+    clock = Clock()
+    journeys = _sales_journey(repos, clock)
+
+    class AlwaysRaced(Handovers):
+        def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime) -> Plan:
+            planned = super().plan(trigger, lead, form, now)
+            for turn in planned.turns:  # someone else takes the turn every time
+                repos.table.put(keyed(keys.turn("t1", turn.rotation), turn=turn.taken + 5))
+            return planned
+
+    forms = _forms(repos, handovers=AlwaysRaced(repos.leads, repos.handovers, repos.counters, journeys, clock))
+    result = forms.submit(_request("contended@firma.dk"))
+
+    lead = repos.leads.lead("t1", result.lead_id)
+    assert lead is not None and lead.handovers == {}
+    failed = [event for event in repos.leads.lead_events("t1", result.lead_id).events
+              if event.type == "handover_failed"]
+    assert [event.details["error"] for event in failed] == ["RotationBusy"]

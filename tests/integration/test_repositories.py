@@ -207,3 +207,22 @@ def test_a_cancelled_transaction_names_the_tag_whose_condition_failed_and_writes
         tx.commit()
     assert cancelled.value.failed == {"held"} and cancelled.value.old["held"]["kind"] == "receipt"
     assert repos.table.get(keys.receipt("t1", "free")) is None
+
+
+def test_a_cursor_outside_its_querys_range_is_refused_before_dynamodb_sees_it(repos: Repositories):
+    def encoded(key: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+    _, outcome = _outcome(repos, "range@firma.dk")
+    repos.leads.save_submission(outcome, None, _receipt("range-1"))
+    lead_id = outcome.lead.lead_id
+    stage_cursor = encoded({"gsi1pk": {"S": "T#t1#STAGE#consideration"}, "gsi1sk": {"S": "0"},
+                            "pk": {"S": f"T#t1#L#{lead_id}"}, "sk": {"S": "LEAD"}})
+    with pytest.raises(InvalidInput):  # "0" sorts before the default since of "0000"
+        repos.leads.leads_in_stage("t1", "consideration", "0000", 10, stage_cursor)
+    with pytest.raises(InvalidInput):  # a cursor handed out for an earlier "since", reused with a later one
+        repos.leads.leads_in_stage("t1", "consideration", "2027", 10, encoded(
+            {"gsi1pk": {"S": "T#t1#STAGE#consideration"}, "gsi1sk": {"S": "2026-11-23"},
+             "pk": {"S": f"T#t1#L#{lead_id}"}, "sk": {"S": "LEAD"}}))
+    with pytest.raises(InvalidInput):  # a timeline cursor that points at the lead item, not an event
+        repos.leads.lead_events("t1", lead_id, cursor=encoded({"pk": {"S": f"T#t1#L#{lead_id}"}, "sk": {"S": "LEAD"}}))

@@ -17,7 +17,9 @@ from chalicelib.services.ports import PageViewLog, Spam, SpamLog
 REJECTED_TTL = timedelta(days=14)
 SPAM_TTL = timedelta(days=30)
 MAX_REJECTED_BODY = 2048
-MAX_PAGEVIEWS_PER_VISITOR = 2000
+# Page views are keyed by their event id (their identity), so a read is in no time order: read them all,
+# up to a bound that only a bot reaches, and sort.
+MAX_PAGEVIEWS_PER_VISITOR = 5000
 
 
 def pageview_item(view: PageView) -> dict[str, Any]:

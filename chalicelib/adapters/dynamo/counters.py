@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from chalicelib.domain.handover import Counter
 from chalicelib.services.ports import HandoverCounters
 
 CONSUMER = "counters"
+CONFLICT_ATTEMPTS = 5
 DONE_TAG = "done"
 
 
@@ -37,12 +40,18 @@ class DynamoCounters(HandoverCounters):
             additions = ", ".join(f"#c{index} :c{index}" for index in range(len(counts)))
             tx.update(f"row:{owner}", keys.stats_row(tenant_id, day, owner), f"ADD {additions} SET kind = :kind",
                       values=values, names=names)
-        try:
-            tx.commit()
-        except TransactionCancelled as cancelled:
-            if DONE_TAG in cancelled.failed:
-                return False
-            raise
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                tx.commit()
+            except TransactionCancelled as cancelled:
+                if DONE_TAG in cancelled.failed:
+                    return False
+                if not cancelled.conflict or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                # Another shard's event counts into the same day's row right now: wait a moment, add again.
+                time.sleep(random.random() * 0.05 * 2**attempt)
+                continue
+            return True
         return True
 
     def counter_rows(self, tenant_id: str, from_day: str, to_day: str) -> list[tuple[str | None, dict[str, int]]]:

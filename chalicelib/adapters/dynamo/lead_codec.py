@@ -98,9 +98,11 @@ def encode_cursor(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(cursor: str, names: set[str], partition_name: str, partition: str) -> dict[str, Any]:
-    """A cursor only continues the query it came from: every part is a short string, and its partition
-    is this query's (another tenant's, stage's or lead's cursor is refused)."""
+def decode_cursor(cursor: str, names: set[str], partition_name: str, partition: str, sort_name: str,
+                  sort_from: str) -> dict[str, Any]:
+    """A cursor only continues the query it came from: every part is a short string, its partition is this
+    query's (another tenant's, stage's or lead's cursor is refused), and its sort key lies inside the query's
+    range (DynamoDB refuses a start key outside it)."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
@@ -110,6 +112,6 @@ def decode_cursor(cursor: str, names: set[str], partition_name: str, partition: 
         and all(isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
                 and 0 < len(value["S"]) <= MAX_CURSOR_PART for value in key.values())
     )
-    if not well_formed or key[partition_name]["S"] != partition:
+    if not well_formed or key[partition_name]["S"] != partition or key[sort_name]["S"] < sort_from:
         raise InvalidInput("cursor is not one this query handed out", field="cursor")
     return dict(key)

@@ -23,7 +23,7 @@ from chalicelib.adapters.dynamo.table import Table, from_item, keyed
 from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
 from chalicelib.domain.handover import Change
 from chalicelib.domain.leads import Lead, SubmissionOutcome
-from chalicelib.errors import ConcurrentUpdate, DuplicateRequest
+from chalicelib.errors import ConcurrentUpdate, DuplicateRequest, InvalidInput
 from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt, TurnTaken
 
 
@@ -79,8 +79,9 @@ class DynamoLeads(LeadRepository):
                 raise DuplicateRequest(
                     {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
                 ) from cancelled
-            turns_only = bool(cancelled.failed) and all(tag.startswith("turn:") for tag in cancelled.failed)
-            raise ConcurrentUpdate(lead.lead_id, rotation_only=turns_only and not cancelled.conflict) from cancelled
+            lost = cancelled.failed | cancelled.conflicted
+            turns_only = bool(lost) and all(tag.startswith("turn:") for tag in lost)
+            raise ConcurrentUpdate(lead.lead_id, rotation_only=turns_only) from cancelled
 
     def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
                     ) -> EventPage:
@@ -91,7 +92,9 @@ class DynamoLeads(LeadRepository):
             "Limit": limit,
         }
         if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, {"pk", "sk"}, "pk", partition)
+            request["ExclusiveStartKey"] = decode_cursor(cursor, {"pk", "sk"}, "pk", partition, "sk", keys.EVENT_PREFIX)
+            if not request["ExclusiveStartKey"]["sk"]["S"].startswith(keys.EVENT_PREFIX):
+                raise InvalidInput("cursor is not one this query handed out", field="cursor")
         page, last = next(self.table.query_pages(**request))
         return EventPage(events=[event_from(item) for item in page],
                          next_cursor=encode_cursor(last) if last else None)
@@ -107,7 +110,7 @@ class DynamoLeads(LeadRepository):
         }
         if cursor:
             request["ExclusiveStartKey"] = decode_cursor(cursor, {"gsi1pk", "gsi1sk", "pk", "sk"}, "gsi1pk",
-                                                         partition)
+                                                         partition, "gsi1sk", since)
         answer = self.table.client.query(**request)
         leads = [lead_from(from_item(dict(item))) for item in answer.get("Items", [])]
         last = answer.get("LastEvaluatedKey")

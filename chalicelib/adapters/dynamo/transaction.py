@@ -18,11 +18,17 @@ MAX_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 class TransactionCancelled(Exception):
     """The transaction wrote nothing. ``failed``: tags whose condition failed; ``old``: their items, if returned."""
 
-    def __init__(self, failed: set[str], conflict: bool, old: dict[str, dict[str, Any]]):
-        super().__init__(f"transaction cancelled (failed: {sorted(failed) or 'none'}, conflict: {conflict})")
+    def __init__(self, failed: set[str], conflicted: set[str], old: dict[str, dict[str, Any]]):
+        super().__init__(f"transaction cancelled (failed: {sorted(failed) or 'none'}, "
+                         f"conflicted: {sorted(conflicted) or 'none'})")
         self.failed = failed
-        self.conflict = conflict
+        self.conflicted = conflicted
         self.old = old
+
+    @property
+    def conflict(self) -> bool:
+        """Another transaction was writing one of the items at the same moment."""
+        return bool(self.conflicted)
 
 
 @dataclass
@@ -74,7 +80,7 @@ class Transaction:
             reasons = error.response.get("CancellationReasons", [])
             failed: set[str] = set()
             old: dict[str, dict[str, Any]] = {}
-            conflict = False
+            conflicted: set[str] = set()
             for (tag, _), reason in zip(self._items, reasons, strict=False):
                 code = reason.get("Code")
                 if code == "ConditionalCheckFailed":
@@ -82,7 +88,7 @@ class Transaction:
                     if reason.get("Item"):
                         old[tag] = from_item(dict(reason["Item"]))
                 elif code == "TransactionConflict":
-                    conflict = True
-            if not failed and not conflict:
+                    conflicted.add(tag)
+            if not failed and not conflicted:
                 raise
-            raise TransactionCancelled(failed, conflict, old) from error
+            raise TransactionCancelled(failed, conflicted, old) from error
