@@ -108,12 +108,23 @@ FORM_ERROR_REASONS = {
 }
 
 
+def _problem(language: str, field: str) -> dict[str, str]:
+    """A field's problem in the visitor's words: what to type, not the validator's message."""
+    from chalicelib.rendering import has_text, text
+
+    label = f"form_error.label.{field}"
+    hint = f"form_error.field.{field}"
+    return {"field": text(language, label) if has_text(label) else field,
+            "message": text(language, hint if has_text(hint) else "form_error.field.other")}
+
+
 def form_error_page(error: errors.LeadtrailError, language: str) -> Response:
     """A plain HTML form's refusal as a page in the site's language: what to correct, and a way back."""
     from chalicelib.rendering import render_page
 
     reason = FORM_ERROR_REASONS.get(type(error), "invalid")
-    problems = [detail for detail in error.details if detail.get("field")] if reason == "invalid" else []
+    problems = [_problem(language, str(detail["field"])) for detail in error.details
+                if detail.get("field")] if reason == "invalid" else []
     page = render_page("form_error", language, reason=reason, problems=problems)
     response = html_response(page, status=STATUS.get(type(error), 400))
     response.headers["Cache-Control"] = "no-store"

@@ -53,6 +53,11 @@ def text(language: str | None, key: str, **values: Any) -> str:
     return _catalogue()[language_of(language)][key].format(**values)
 
 
+def has_text(key: str) -> bool:
+    """Whether the catalogue has words for ``key`` (in every language: a test keeps them alike)."""
+    return key in _catalogue()[FALLBACK_LANGUAGE]
+
+
 def render_page(name: str, language: str | None, **context: Any) -> str:
     """The HTML page ``<name>.html`` (``demo/index`` for a demo website page)."""
     chosen = language_of(language)
