@@ -16,6 +16,9 @@ from chalicelib.services.forms import FormRequest
 from tests.conftest import DEMO_ORIGIN, Api
 from tests.integration.test_handovers_api import _always_open, _journey
 
+# The tester saw 200 concurrent posts for one e-mail answer 409 in 83% of cases.
+BURST = 200
+
 
 @pytest.fixture(autouse=True)
 def serialised_emulator() -> None:
@@ -46,11 +49,11 @@ def test_round_robin_stays_balanced_under_concurrency_and_retries_take_no_turns(
 
 def test_a_burst_of_submissions_for_one_person_all_succeed_and_each_is_recorded(api: Api):
     api.wiring.forms.sleep = time.sleep  # real waits: the retries must spread out as they do in production
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(lambda n: _submit(api, "burst@kunde.dk", message=f"besked {n}"), range(30)))
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda n: _submit(api, "burst@kunde.dk", message=f"besked {n}"), range(BURST)))
     lead_id = lead_id_for("demo", "burst@kunde.dk")
     assert set(answers) == {lead_id}
     events = api.repos.leads.lead_events("demo", lead_id).events
-    assert sum(event.type == "form_submit" for event in events) == 30
+    assert sum(event.type == "form_submit" for event in events) == BURST
     lead = api.repos.leads.lead("demo", lead_id)
-    assert lead is not None and lead.submissions == 30
+    assert lead is not None and lead.submissions == BURST
