@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.bootstrap import container
-from chalicelib.domain.handover import Actor
+from chalicelib.domain.actors import Actor
 from chalicelib.errors import Conflict, Forbidden, InvalidInput, LeadtrailError, MalformedInput, NotFound, WrongState
 from chalicelib.http import STATUS, answers_errors, header, html_response, json_response, raw_body
 from chalicelib.models import json_object
 from chalicelib.observability import logger
 from chalicelib.rendering import render_page
-from chalicelib.services.action_links import LinkRefused
 from chalicelib.services.tenancy import register_owner
+
+if TYPE_CHECKING:
+    from chalicelib.services.action_links import LinkRefused
 
 handovers_api = Blueprint(__name__)
 ACTIONS = ("accept", "decline", "contacted")
@@ -131,6 +133,8 @@ def _refused(refused: LinkRefused) -> Response:
 @handovers_api.route("/handovers/{handover_id}/{action}", methods=["GET"])
 def confirm_link(handover_id: str, action: str) -> Response:
     """A signed link opens a confirmation page; only its button acts, so link scanners accept nothing."""
+    from chalicelib.services.action_links import LinkRefused  # the link pages' modules load on first use
+
     params: dict[str, str] = dict(_request().query_params or {})
     token = params.get("token", "")
     try:
@@ -163,6 +167,8 @@ def act(handover_id: str, action: str) -> Response:
 
 def _act_by_link(handover_id: str, action: str, token: str, request: Request) -> Response:
     """The confirmation page's button: act for the owner the link names, and answer with a page."""
+    from chalicelib.services.action_links import LinkRefused
+
     try:
         tenant_id, actor = _signed(handover_id, action, token)
     except LinkRefused as refused:

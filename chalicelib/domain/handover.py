@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.leads import TimelineEvent
 from chalicelib.domain.reports import bucket_of
@@ -119,14 +120,6 @@ class Change:
     notifications: tuple[Notification, ...] = ()
     lead_stage: str | None = None
     time_to_accept: float | None = None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the owner (by user key or signed link) or an admin on the owner's behalf."""
-
-    kind: str  # owner, link, admin
-    owner: str | None = None
 
 
 NewId = Callable[[], str]

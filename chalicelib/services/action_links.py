@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
+from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import Clock, epoch_seconds
-from chalicelib.domain.handover import Actor
 from chalicelib.domain.tokens import Keyring, TokenClaims, TokenRefused, issue, read
 from chalicelib.errors import Unauthorized
 

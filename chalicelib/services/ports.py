@@ -10,11 +10,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.capture import PageView, RejectedInput, Site
-from chalicelib.domain.handover import Change, Counter, HandoverState
-from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
+if TYPE_CHECKING:  # types only: a page view's cold start need not load the lead and hand-over rules
+    from chalicelib.domain.capture import PageView, RejectedInput, Site
+    from chalicelib.domain.handover import Change, Counter, HandoverState
+    from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.actors import Actor
 from chalicelib.domain.capture import Site
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.handover import Actor
 from chalicelib.errors import ForeignOrigin, Unauthorized, UnknownSite
 from chalicelib.services.ports import SiteDirectory, Tenant, TenantRegistry
 
