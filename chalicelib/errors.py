@@ -66,14 +66,7 @@ class IdempotencyKeyReused(LeadtrailError):
 
 
 class ConcurrentUpdate(Exception):
-    """The store saw another writer first; the service reloads and tries again.
-
-    ``rotation_only``: only a round-robin turn was taken by someone else (another lead, not this one).
-    """
-
-    def __init__(self, subject: str, rotation_only: bool = False):
-        super().__init__(subject)
-        self.rotation_only = rotation_only
+    """The store saw another writer first; the service reloads and tries again."""
 
 
 class DuplicateRequest(Exception):

@@ -39,17 +39,11 @@ RECEIPT_TTL = timedelta(hours=24)
 MAX_ATTEMPTS = 25
 FIRST_BACKOFF = 0.02
 MAX_BACKOFF = 0.5
-# Leads of different people only meet on a round-robin rotation; such a race is retried at once.
-MAX_TURN_RACES = 200
-TURN_RACE_BACKOFF = 0.01
 # What a journey that cannot be carried out raises (bad durations, overflowing dates, an invalid stored
 # document, a transaction too large): the lead is stored without its hand-over. Anything else (a throttled
 # or failing store) is retried.
 JOURNEY_FAILURES = (ValueError, ArithmeticError, LookupError, TypeError)
 
-
-class RotationBusy(Exception):
-    """A round-robin rotation stayed contended past every re-read."""
 
 
 @dataclass(frozen=True)
@@ -160,19 +154,18 @@ class Forms:
             landings.append(Landing(url=submission.page_url))
         handover_failure: str | None = None
 
-        attempt = turn_races = 0
+        # A round-robin turn is taken once per request and kept across its retries: a retry takes none.
+        turns: dict[str, int] = {}
+        attempt = 0
         while attempt < MAX_ATTEMPTS:
-            if turn_races >= MAX_TURN_RACES and handover_failure is None:
-                # The rotation stayed contended past every re-read: the lead is stored without its hand-over.
-                handover_failure = self._handover_failed(RotationBusy(lead_id), lead_id)
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
             outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
-            plan = Plan(outcome.lead, [], [])
+            plan = Plan(outcome.lead, [])
             if self.handovers is not None and handover_failure is None:
                 # The hand-over is written in the same transaction as the submission that triggers it.
                 try:
-                    plan = self.handovers.plan("form_submit", outcome.lead, form.form, now)
+                    plan = self.handovers.plan("form_submit", outcome.lead, form.form, now, turns)
                 except JOURNEY_FAILURES as error:  # no journey setting may cost a lead
                     handover_failure = self._handover_failed(error, lead_id)
             if handover_failure is not None:
@@ -184,8 +177,7 @@ class Forms:
                 expires_at=int((now + RECEIPT_TTL).timestamp()),
             )
             try:
-                self.leads.save_submission(outcome, existing.version if existing else None, receipt, plan.changes,
-                                           plan.turns)
+                self.leads.save_submission(outcome, existing.version if existing else None, receipt, plan.changes)
             except DuplicateRequest as duplicate:
                 if duplicate.response.get("payload_hash") != payload_hash:
                     raise IdempotencyKeyReused(
@@ -193,12 +185,7 @@ class Forms:
                     ) from None
                 return FormResult(lead_id=str(duplicate.response["lead_id"]), site=site, redirect_to=redirect_to,
                                   replayed=True)
-            except ConcurrentUpdate as collision:
-                if collision.rotation_only:
-                    # Another lead took the round-robin turn first: read the rotation again almost at once.
-                    turn_races += 1
-                    self.sleep(self.jitter() * TURN_RACE_BACKOFF)
-                    continue
+            except ConcurrentUpdate:
                 # Same person, same moment (a double click, an import): wait a random while, read again.
                 attempt += 1
                 self._back_off(attempt)

@@ -34,7 +34,6 @@ from chalicelib.services.ports import (
     HandoverRepository,
     LeadRepository,
     LeadUpdate,
-    TurnTaken,
 )
 
 MAX_ATTEMPTS = 5
@@ -85,11 +84,10 @@ def present(state: HandoverState) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a trigger starts: the lead (knowing its hand-overs), the new hand-overs and the turns they take."""
+    """What a trigger starts: the lead (knowing its hand-overs) and the new hand-overs."""
 
     lead: Lead
     changes: list[Change]
-    turns: list[TurnTaken]
 
 
 class Handovers:
@@ -111,22 +109,22 @@ class Handovers:
 
     # --- starting ----------------------------------------------------------------------------
 
-    def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime) -> Plan:
+    def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime,
+             turns: dict[str, int] | None = None) -> Plan:
         """The hand-overs a trigger starts for this lead (at most one of each kind, ever).
 
-        A round-robin turn is read here and taken in the same transaction that writes the hand-over, so
-        only hand-overs that are written take turns; a rival that took the turn first makes the write retry.
+        A round-robin turn is taken (an atomic counter, so concurrent leads never share one) once per
+        request: ``turns`` keeps it across the request's retries, so a retry never takes another.
         """
         journey = self.journeys.definition(lead.tenant_id)
         changes = []
-        turns: dict[str, TurnTaken] = {}
+        taken = turns if turns is not None else {}
         started = dict(lead.handovers)
 
         def next_turn(rotation: str) -> int:
-            turn = turns.get(rotation) or TurnTaken(lead.tenant_id, rotation,
-                                                    self.repository.current_turn(lead.tenant_id, rotation))
-            turns[rotation] = turn
-            return turn.taken
+            if rotation not in taken:
+                taken[rotation] = self.repository.take_turn(lead.tenant_id, rotation)
+            return taken[rotation]
 
         for definition in journey.handovers_on(trigger):
             if definition.name in started:
@@ -137,7 +135,7 @@ class Handovers:
                                    journey.clock_for(definition), now, self.new_id)
             started[definition.name] = handover_id
             changes.append(change)
-        return Plan(replace(lead, handovers=started), changes, list(turns.values()))
+        return Plan(replace(lead, handovers=started), changes)
 
     # --- acting ------------------------------------------------------------------------------
 

@@ -66,19 +66,6 @@ class LeadUpdate:
 
 
 @dataclass(frozen=True)
-class TurnTaken:
-    """A round-robin turn, taken only if the rotation still stands where it was read (``seen``)."""
-
-    tenant_id: str
-    rotation: str
-    seen: int
-
-    @property
-    def taken(self) -> int:
-        return self.seen + 1
-
-
-@dataclass(frozen=True)
 class DeadLetter:
     tenant_id: str
     letter_id: str
@@ -170,12 +157,11 @@ class LeadRepository(abc.ABC):
         expected_version: int | None,
         receipt: Receipt,
         handovers: Sequence[Change] = (),
-        turns: Sequence[TurnTaken] = (),
     ) -> None:
-        """Lead, its new events, the visitor link, the receipt, new hand-overs and their turns: all or nothing.
+        """Lead, its new events, the visitor link, the receipt and new hand-overs: all or nothing.
 
         Raises ``DuplicateRequest`` when the receipt exists already, ``ConcurrentUpdate`` when the lead
-        (or a rotation) changed since it was read (``expected_version`` None: the lead must not exist yet).
+        changed since it was read (``expected_version`` None: the lead must not exist yet).
         """
 
     @abc.abstractmethod
@@ -204,6 +190,10 @@ class HandoverRepository(abc.ABC):
     @abc.abstractmethod
     def due_handovers(self, until: str, limit: int = 100) -> list[tuple[str, str]]:
         """(tenant, hand-over) pairs whose next step was due at or before ``until``, oldest first."""
+
+    @abc.abstractmethod
+    def take_turn(self, tenant_id: str, rotation: str) -> int:
+        """The next turn of a round-robin rotation (1, 2, ...), counted atomically: no two callers share one."""
 
     @abc.abstractmethod
     def current_turn(self, tenant_id: str, rotation: str) -> int:

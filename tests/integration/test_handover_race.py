@@ -64,7 +64,6 @@ def _setup(repos: Repositories) -> tuple[Handovers, Interleaved, Clock, str]:
         None,
         Receipt("t1", "k", "p", {"lead_id": plan.lead.lead_id}, 0, 10**10),
         plan.changes,
-        plan.turns,
     )
     return service, racing, clock, handover_id_for(plan.lead.lead_id, "to-sales")
 

@@ -53,6 +53,15 @@ class DynamoHandovers(HandoverRepository):
                 due.append((at, tenant_id, handover_id))
         return [(tenant_id, handover_id) for _, tenant_id, handover_id in sorted(due)[:limit]]
 
+    def take_turn(self, tenant_id: str, rotation: str) -> int:
+        pk, sk = keys.turn(tenant_id, rotation)
+        answer = self.table.client.update_item(
+            TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            UpdateExpression="ADD turn :one SET kind = :kind",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":kind": {"S": "turn"}}, ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["turn"]["N"])
+
     def current_turn(self, tenant_id: str, rotation: str) -> int:
         item = self.table.get(keys.turn(tenant_id, rotation), consistent=True)
         return int(item.get("turn", 0)) if item else 0

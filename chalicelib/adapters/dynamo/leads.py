@@ -24,21 +24,7 @@ from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCance
 from chalicelib.domain.handover import Change
 from chalicelib.domain.leads import Lead, SubmissionOutcome
 from chalicelib.errors import ConcurrentUpdate, DuplicateRequest, InvalidInput
-from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt, TurnTaken
-
-
-def turn_tag(rotation: str) -> str:
-    return f"turn:{rotation}"
-
-
-def take_turn(tx: Transaction, turn: TurnTaken) -> None:
-    """A round-robin turn counts only when the hand-over it routed is written with it."""
-    condition = "attribute_not_exists(turn)" if turn.seen == 0 else "turn = :seen"
-    values: dict[str, Any] = {":taken": turn.taken, ":kind": "turn"}
-    if turn.seen:
-        values[":seen"] = turn.seen
-    tx.update(turn_tag(turn.rotation), keys.turn(turn.tenant_id, turn.rotation),
-              "SET turn = :taken, kind = :kind", values=values, condition=condition)
+from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt
 
 
 class DynamoLeads(LeadRepository):
@@ -55,7 +41,6 @@ class DynamoLeads(LeadRepository):
         expected_version: int | None,
         receipt: Receipt,
         handovers: Sequence[Change] = (),
-        turns: Sequence[TurnTaken] = (),
     ) -> None:
         lead = outcome.lead
         tx = Transaction(self.table)
@@ -68,8 +53,6 @@ class DynamoLeads(LeadRepository):
                                          kind="visitor_link", lead_id=lead.lead_id, at=lead.updated_at))
         for change in handovers:
             put_handover_change(tx, change, None)
-        for turn in turns:
-            take_turn(tx, turn)
         try:
             tx.commit()
         except TransactionCancelled as cancelled:
@@ -79,9 +62,7 @@ class DynamoLeads(LeadRepository):
                 raise DuplicateRequest(
                     {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
                 ) from cancelled
-            lost = cancelled.failed | cancelled.conflicted
-            turns_only = bool(lost) and all(tag.startswith("turn:") for tag in lost)
-            raise ConcurrentUpdate(lead.lead_id, rotation_only=turns_only) from cancelled
+            raise ConcurrentUpdate(lead.lead_id) from cancelled
 
     def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
                     ) -> EventPage:
