@@ -99,10 +99,11 @@ def encode_cursor(key: dict[str, Any]) -> str:
 
 
 def decode_cursor(cursor: str, names: set[str], partition_name: str, partition: str, sort_name: str,
-                  sort_from: str) -> dict[str, Any]:
+                  sort_from: str, sort_prefix: str = "") -> dict[str, Any]:
     """A cursor only continues the query it came from: every part is a short string, its partition is this
     query's (another tenant's, stage's or lead's cursor is refused), and its sort key lies inside the query's
-    range (DynamoDB refuses a start key outside it)."""
+    range, at or after ``sort_from`` and starting with ``sort_prefix`` (DynamoDB refuses a start key outside
+    it)."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error, RecursionError):
@@ -112,6 +113,7 @@ def decode_cursor(cursor: str, names: set[str], partition_name: str, partition: 
         and all(isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
                 and 0 < len(value["S"]) <= MAX_CURSOR_PART for value in key.values())
     )
-    if not well_formed or key[partition_name]["S"] != partition or key[sort_name]["S"] < sort_from:
+    if (not well_formed or key[partition_name]["S"] != partition or key[sort_name]["S"] < sort_from
+            or not key[sort_name]["S"].startswith(sort_prefix)):
         raise InvalidInput("cursor is not one this query handed out", field="cursor")
     return dict(key)

@@ -9,7 +9,6 @@ from typing import Any
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.handover_codec import put_handover_change
 from chalicelib.adapters.dynamo.lead_codec import (
-    LEAD_TAG,
     RECEIPT_TAG,
     decode_cursor,
     encode_cursor,
@@ -19,11 +18,11 @@ from chalicelib.adapters.dynamo.lead_codec import (
     put_lead,
     put_receipt,
 )
-from chalicelib.adapters.dynamo.table import Table, from_item, keyed
+from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
 from chalicelib.domain.handover import Change
 from chalicelib.domain.leads import Lead, SubmissionOutcome
-from chalicelib.errors import ConcurrentUpdate, DuplicateRequest, InvalidInput
+from chalicelib.errors import ConcurrentUpdate, DuplicateRequest
 from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt
 
 
@@ -73,9 +72,8 @@ class DynamoLeads(LeadRepository):
             "Limit": limit,
         }
         if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, {"pk", "sk"}, "pk", partition, "sk", keys.EVENT_PREFIX)
-            if not request["ExclusiveStartKey"]["sk"]["S"].startswith(keys.EVENT_PREFIX):
-                raise InvalidInput("cursor is not one this query handed out", field="cursor")
+            request["ExclusiveStartKey"] = decode_cursor(cursor, {"pk", "sk"}, "pk", partition, "sk", "",
+                                                         sort_prefix=keys.EVENT_PREFIX)
         page, last = next(self.table.query_pages(**request))
         return EventPage(events=[event_from(item) for item in page],
                          next_cursor=encode_cursor(last) if last else None)
@@ -83,7 +81,6 @@ class DynamoLeads(LeadRepository):
     def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage:
         partition = keys.stage_partition(tenant_id, stage)
         request: dict[str, Any] = {
-            "TableName": self.table.name,
             "IndexName": "gsi1",
             "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk >= :since",
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":since": {"S": since}},
@@ -92,10 +89,5 @@ class DynamoLeads(LeadRepository):
         if cursor:
             request["ExclusiveStartKey"] = decode_cursor(cursor, {"gsi1pk", "gsi1sk", "pk", "sk"}, "gsi1pk",
                                                          partition, "gsi1sk", since)
-        answer = self.table.client.query(**request)
-        leads = [lead_from(from_item(dict(item))) for item in answer.get("Items", [])]
-        last = answer.get("LastEvaluatedKey")
-        return LeadPage(leads=leads, next_cursor=encode_cursor(dict(last)) if last else None)
-
-
-__all__ = ["DynamoLeads", "LEAD_TAG"]
+        page, last = next(self.table.query_pages(**request))
+        return LeadPage(leads=[lead_from(item) for item in page], next_cursor=encode_cursor(last) if last else None)
