@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 package: $(STAMP)
 	rm -rf out
 	$(VENV)/bin/chalice package --stage prod --merge-template infra/template.json out
+	$(PY) -m infra.bytecode out/deployment.zip out/sam.json
 	$(VENV)/bin/cfn-lint out/sam.json
 
 unit: $(STAMP)
