@@ -10,18 +10,20 @@ from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 
 from chalicelib import web
+from chalicelib.api_admin import admin_api
 from chalicelib.api_handovers import handovers_api
+from chalicelib.api_leads import leads_api
+from chalicelib.api_reports import reports_api
+from chalicelib.api_site import site_api
 from chalicelib.bootstrap import container
-from chalicelib.errors import LeadtrailError
 from chalicelib.http import (
     answers_errors,
     client_ip,
-    form_error_page,
     gif_response,
     header,
     json_response,
+    preflight,
     raw_body,
-    thank_you_page,
 )
 from chalicelib.observability import handler_segment, logger, metrics
 from chalicelib.settings import settings
@@ -31,7 +33,8 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-1:000000000000:table/leadtrai
 
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
-app.register_blueprint(handovers_api)
+for blueprint in (site_api, leads_api, handovers_api, admin_api, reports_api):
+    app.register_blueprint(blueprint)
 
 
 @app.middleware("http")
@@ -87,107 +90,12 @@ def collect() -> Response:
     return json_response({"accepted": result.accepted, "rejected": result.rejected}, status=202, headers=cors)
 
 
-def _preflight(site_key: str, allowed_headers: str) -> Response:
-    """CORS preflight: only the site's own origins may send from a browser with ``fetch``."""
-    origin = header(_request(), "origin")
-    container().tenancy.site_for_origin(site_key, origin)
-    return Response(body="", status_code=204, headers={
-        "Access-Control-Allow-Origin": origin or "",
-        "Access-Control-Allow-Methods": "POST",
-        "Access-Control-Allow-Headers": allowed_headers,
-        "Access-Control-Max-Age": "600",
-        "Vary": "Origin",
-    })
-
-
 @app.route("/collect", methods=["OPTIONS"])
 @answers_errors
 def collect_preflight() -> Response:
     """For ``fetch`` senders; the snippet itself uses sendBeacon and needs no preflight."""
     params: dict[str, str] = dict(_request().query_params or {})
-    return _preflight(params.get("site", ""), "Content-Type")
-
-
-# --- leads ---------------------------------------------------------------------------------------
-
-
-@app.route(
-    "/forms/{site}", methods=["POST"], content_types=["application/json", "application/x-www-form-urlencoded"]
-)
-@answers_errors
-def submit_form(site: str) -> Response:
-    from chalicelib.services.forms import FormRequest  # the form path's modules load on its first request
-
-    request = _request()
-    content_type = header(request, "content-type") or "application/json"
-    origin = header(request, "origin")
-    form = FormRequest(
-        site_key=site, body=raw_body(request), content_type=content_type, origin=origin,
-        referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
-        ip=client_ip(request),
-    )
-    if content_type.startswith("application/json"):
-        result = container().forms.submit(form)
-    else:
-        try:
-            result = container().forms.submit(form)
-        except LeadtrailError as error:
-            # A person in a browser sent a plain HTML form: a page, never JSON.
-            logger.info("form refused", extra={"error": error.code, "field": error.field})
-            return form_error_page(error, _site_language(site))
-    replay = {"Idempotent-Replayed": "true"} if result.replayed else {}
-    if content_type.startswith("application/json"):
-        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
-        return json_response({"lead_id": result.lead_id}, status=201, headers={**cors, **replay})
-    if result.redirect_to:
-        return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
-    return thank_you_page(result.site.language, origin)
-
-
-def _site_language(site_key: str) -> str:
-    try:
-        return container().tenancy.site(site_key).language
-    except LeadtrailError:
-        return "en"
-
-
-@app.route("/forms/{site}", methods=["OPTIONS"])
-@answers_errors
-def form_preflight(site: str) -> Response:
-    """A site's own JavaScript may post JSON forms (with an Idempotency-Key) from the browser."""
-    return _preflight(site, "Content-Type, Idempotency-Key")
-
-
-def _tenant() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
-
-
-@app.route("/leads/{lead_id}", methods=["GET"])
-@answers_errors
-def get_lead(lead_id: str) -> Response:
-    tenant_id = _tenant()
-    return json_response(container().leads.lead_with_timeline(tenant_id, lead_id))
-
-
-@app.route("/leads/{lead_id}/timeline", methods=["GET"])
-@answers_errors
-def get_timeline(lead_id: str) -> Response:
-    """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
-    tenant_id = _tenant()
-    from chalicelib.models import TimelineQuery
-
-    query = TimelineQuery.model_validate(dict(_request().query_params or {}))
-    return json_response(container().leads.timeline(tenant_id, lead_id, query.cursor, query.limit))
-
-
-@app.route("/leads", methods=["GET"])
-@answers_errors
-def find_leads() -> Response:
-    tenant_id = _tenant()
-    from chalicelib.models import LeadQuery
-
-    query = LeadQuery.model_validate(dict(_request().query_params or {}))
-    return json_response(container().leads.find(tenant_id, query))
+    return preflight(_request(), params.get("site", ""), "Content-Type")
 
 
 # --- hand-over timers ---------------------------------------------------------------------------
@@ -231,16 +139,3 @@ def change_stream(event: DynamoDBEvent) -> dict[str, Any]:
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
     return {"status": "ok", "stage": settings().stage}
-
-
-# --- the demo website (local stack only) --------------------------------------------------------
-
-if settings().demo_site:
-
-    @app.route("/demo", methods=["GET"])
-    def demo_home() -> Response:
-        return web.demo_page("index")
-
-    @app.route("/demo/{page}", methods=["GET"])
-    def demo_page(page: str) -> Response:
-        return web.demo_page(page)

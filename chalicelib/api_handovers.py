@@ -1,4 +1,4 @@
-"""Routes for the hand-over contract: journey definition, owners, actions, reports, dead letters."""
+"""Routes for hand-overs: the owners' signed-link pages, acting through the API, webhook dead letters."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.actors import Actor
-from chalicelib.errors import Conflict, Forbidden, InvalidInput, LeadtrailError, MalformedInput, NotFound, WrongState
-from chalicelib.http import STATUS, answers_errors, header, html_response, json_response, raw_body
-from chalicelib.models import json_object
+from chalicelib.errors import Conflict, Forbidden, InvalidInput, LeadtrailError, NotFound, WrongState
+from chalicelib.http import STATUS, answers_errors, header, html_response, json_body, json_response, raw_body
 from chalicelib.observability import logger
 from chalicelib.rendering import render_page
-from chalicelib.services.tenancy import register_owner
 
 if TYPE_CHECKING:
     from chalicelib.services.action_links import LinkRefused
@@ -33,65 +31,6 @@ def _request() -> Request:
 
 def _admin() -> str:
     return container().tenancy.tenant_for(header(_request(), "authorization"))
-
-
-def _json_body(required: bool = True) -> dict[str, Any]:
-    body = raw_body(_request())
-    if not body.strip():
-        if required:
-            raise MalformedInput("a JSON body is required", field="body")
-        return {}
-    return json_object(body)
-
-
-# --- journey definition and owners ---------------------------------------------------------------
-
-
-@handovers_api.route("/admin/journey", methods=["GET"])
-@answers_errors
-def get_journey() -> Response:
-    document = container().journeys.document(_admin())
-    webhook = document["definition"].get("webhook")
-    if webhook:
-        document["definition"]["webhook"] = {**webhook, "secret": "********"}
-    return json_response(document)
-
-
-@handovers_api.route("/admin/journey", methods=["PUT"], content_types=["application/json"])
-@answers_errors
-def put_journey() -> Response:
-    tenant_id = _admin()
-    return json_response(container().journeys.replace(tenant_id, _json_body()))
-
-
-@handovers_api.route("/admin/owners", methods=["POST"], content_types=["application/json"])
-@answers_errors
-def create_owner() -> Response:
-    tenant_id = _admin()
-    body = _json_body()
-    owner = body.get("owner")
-    email = body.get("email", owner)
-    language = body.get("language")
-    if (not isinstance(owner, str) or not owner.strip() or len(owner) > 254
-            or any(char.isspace() or not char.isprintable() for char in owner)):
-        raise InvalidInput("owner must be an id without spaces (usually the e-mail)", field="owner")
-    address = _email_address(email)
-    if language not in (None, "da", "en"):
-        raise InvalidInput("language must be da or en", field="language")
-    key = register_owner(container().repositories.tenancy, tenant_id, owner, address, language)
-    return json_response({"owner": owner, "email": address, "user_key": key}, status=201)
-
-
-def _email_address(value: Any) -> str:
-    """An owner's address as email-validator normalises it: one line, an address mail can go to."""
-    from email_validator import EmailNotValidError, validate_email
-
-    if not isinstance(value, str) or len(value) > 254 or not value.isprintable():
-        raise InvalidInput("email must be an e-mail address on one line", field="email")
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise InvalidInput(f"email must be an e-mail address: {error}", field="email") from None
 
 
 # --- acting on a hand-over ----------------------------------------------------------------------
@@ -158,7 +97,7 @@ def act(handover_id: str, action: str) -> Response:
     if action not in ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(ACTIONS)}", field="action")
     tenant_id, actor = container().tenancy.actor_for(header(request, "authorization"))
-    body = _json_body(required=False)
+    body = json_body(_request(), required=False)
     reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise InvalidInput("reason must be text of at most 500 characters", field="reason")
@@ -193,18 +132,7 @@ def get_handover(handover_id: str) -> Response:
     return json_response(container().handovers.state(tenant_id, handover_id, actor))
 
 
-# --- reports and dead letters -------------------------------------------------------------------
-
-
-@handovers_api.route("/reports/handovers", methods=["GET"])
-@answers_errors
-def handover_report() -> Response:
-    tenant_id = _admin()
-    params: dict[str, str] = dict(_request().query_params or {})
-    unknown = set(params) - {"from", "to"}
-    if unknown:
-        raise InvalidInput(f"unknown parameter {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
-    return json_response(container().handovers.report(tenant_id, params.get("from"), params.get("to")))
+# --- webhook dead letters -------------------------------------------------------------------------
 
 
 @handovers_api.route("/admin/webhooks/dead-letters", methods=["GET"])

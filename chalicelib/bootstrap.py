@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.services.journeys import Journeys
     from chalicelib.services.leads import LeadReader
     from chalicelib.services.notify import Mailer, Notifier
+    from chalicelib.services.reports import Reports
     from chalicelib.services.tenancy import Tenancy
     from chalicelib.services.webhook_port import WebhookTransport
 
@@ -110,8 +111,13 @@ class Container:
         from chalicelib.services.handovers import Handovers
 
         repositories = self.repositories
-        return Handovers(repositories.leads, repositories.handovers, repositories.counters, self.journeys,
-                         self.clock)
+        return Handovers(repositories.leads, repositories.handovers, self.journeys, self.clock)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from chalicelib.services.reports import Reports
+
+        return Reports(self.repositories.counters, self.clock)
 
     @cached_property
     def forms(self) -> Forms:

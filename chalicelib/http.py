@@ -11,7 +11,7 @@ from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from chalicelib import errors
-from chalicelib.models import invalid
+from chalicelib.models import invalid, json_object
 from chalicelib.observability import logger
 
 STATUS = {
@@ -86,6 +86,31 @@ def raw_body(request: Request, limit: int = 64 * 1024) -> bytes:
     if len(data) > limit:
         raise errors.PayloadTooLarge(f"the body may be at most {limit} bytes", field="body")
     return data
+
+
+def preflight(request: Request, site_key: str, allowed_headers: str) -> Response:
+    """CORS preflight: only the site's own origins may send from a browser with ``fetch``."""
+    from chalicelib.bootstrap import container
+
+    origin = header(request, "origin")
+    container().tenancy.site_for_origin(site_key, origin)
+    return Response(body="", status_code=204, headers={
+        "Access-Control-Allow-Origin": origin or "",
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Allow-Headers": allowed_headers,
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    })
+
+
+def json_body(request: Request, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; an empty body is ``{}`` when ``required`` is false."""
+    body = raw_body(request)
+    if not body.strip():
+        if required:
+            raise errors.MalformedInput("a JSON body is required", field="body")
+        return {}
+    return json_object(body)
 
 
 def header(request: Request, name: str) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.clock import Clock, iso, parse_instant
+from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.handover import (
     Actor,
     Change,
@@ -23,14 +23,12 @@ from chalicelib.domain.handover import (
     open_handover,
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
-from chalicelib.domain.reports import summarise
 from chalicelib.domain.routing import candidates
 from chalicelib.domain.stages import moves_forward
-from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
+from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.ports import (
-    HandoverCounters,
     HandoverRepository,
     LeadRepository,
     LeadUpdate,
@@ -39,8 +37,6 @@ from chalicelib.services.ports import (
 MAX_ATTEMPTS = 5
 MAX_STEPS_PER_RUN = 50
 SWEEP_GRACE = timedelta(seconds=60)
-REPORT_DEFAULT_DAYS = 30
-REPORT_MAX_DAYS = 400
 
 
 class Timers(abc.ABC):
@@ -95,14 +91,12 @@ class Handovers:
         self,
         leads: LeadRepository,
         handovers: HandoverRepository,
-        counters: HandoverCounters,
         journeys: Journeys,
         clock: Clock,
         new_id: Callable[[], str] | None = None,
     ):
         self.leads = leads
         self.repository = handovers
-        self.counters = counters
         self.journeys = journeys
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
@@ -246,26 +240,3 @@ class Handovers:
                 logger.exception("sweep could not fire a hand-over", extra={"handover_id": handover_id})
         count("SweepFired", len(overdue))
         return len(overdue)
-
-    # --- reading -----------------------------------------------------------------------------
-
-    def report(self, tenant_id: str, from_text: str | None, to_text: str | None) -> dict[str, Any]:
-        """Hand-over outcomes for hand-overs started in the range (default: the last 30 days)."""
-        today = self.clock()
-        try:
-            until = parse_instant(to_text) if to_text else today
-        except ValueError as error:
-            raise InvalidInput(f"to must be an ISO-8601 date or time: {error}", field="to") from None
-        try:
-            # Near the first day of the calendar the default range is shorter rather than overflowing.
-            default_back = min(timedelta(days=REPORT_DEFAULT_DAYS), until - datetime.min.replace(tzinfo=until.tzinfo))
-            since = parse_instant(from_text) if from_text else until - default_back
-        except ValueError as error:
-            raise InvalidInput(f"from must be an ISO-8601 date or time: {error}", field="from") from None
-        if since > until:
-            raise InvalidInput("from must not be after to", field="from")
-        if until - since > timedelta(days=REPORT_MAX_DAYS):
-            raise InvalidInput(f"a report covers at most {REPORT_MAX_DAYS} days", field="from")
-        from_day, to_day = iso(since)[:10], iso(until)[:10]
-        rows = self.counters.counter_rows(tenant_id, from_day, to_day)
-        return {"from": from_day, "to": to_day, **summarise(rows)}

@@ -8,8 +8,8 @@ from chalicelib.domain.capture import PageView
 from chalicelib.domain.clock import iso, parse_instant
 from chalicelib.domain.leads import Lead, lead_id_for
 from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.models import LeadQuery
 from chalicelib.observability import traced
+from chalicelib.queries import LeadQuery
 from chalicelib.services.handovers import present
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.ports import HandoverRepository, LeadRepository, PageViewLog

@@ -118,7 +118,7 @@ class BrokenHandovers(Handovers):
 
 def test_a_hand_over_that_cannot_start_still_stores_the_lead_and_says_so_on_its_timeline(repos: Repositories):
     clock = Clock()
-    broken = BrokenHandovers(repos.leads, repos.handovers, repos.counters, Journeys(repos.journeys, clock), clock)
+    broken = BrokenHandovers(repos.leads, repos.handovers, Journeys(repos.journeys, clock), clock)
     forms = _forms(repos, handovers=broken)
 
     result = forms.submit(_request("kunde@firma.dk", name="Kunde"))
@@ -133,7 +133,7 @@ def test_a_hand_over_that_cannot_start_still_stores_the_lead_and_says_so_on_its_
 def test_a_retry_after_a_collision_keeps_the_round_robin_turn_it_took(repos: Repositories):
     clock = Clock()
     journeys = _sales_journey(repos, clock)
-    handovers = Handovers(repos.leads, repos.handovers, repos.counters, journeys, clock)
+    handovers = Handovers(repos.leads, repos.handovers, journeys, clock)
     racing = RacingLeads(repos.leads, races=3)
     forms = _forms(repos, racing, handovers=handovers)
     racing.rival = _forms(repos)  # the rival (same person, no journey) makes this request retry three times
@@ -170,7 +170,7 @@ def _sales_journey(repos: Repositories, clock: Clock) -> Journeys:
 
 def test_a_throttled_write_is_tried_again_and_the_hand_over_still_starts(repos: Repositories):
     clock = Clock()
-    handovers = Handovers(repos.leads, repos.handovers, repos.counters, _sales_journey(repos, clock), clock)
+    handovers = Handovers(repos.leads, repos.handovers, _sales_journey(repos, clock), clock)
     sleeps: list[float] = []
     result = _forms(repos, FlakyLeads(repos.leads, failures=2), handovers=handovers, sleeps=sleeps).submit(
         _request("throttled@firma.dk"))

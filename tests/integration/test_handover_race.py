@@ -56,7 +56,7 @@ def _setup(repos: Repositories) -> tuple[Handovers, Interleaved, Clock, str]:
     racing = Interleaved(repos.handovers)
     journeys = Journeys(repos.journeys, clock)
     journeys.replace("t1", JOURNEY)
-    service = Handovers(repos.leads, cast(HandoverRepository, racing), repos.counters, journeys, clock)
+    service = Handovers(repos.leads, cast(HandoverRepository, racing), journeys, clock)
     outcome = apply_submission("t1", None, Submission(email="race@kunde.dk"), [], clock(), lambda: "e1")
     plan = service.plan("form_submit", outcome.lead, "contact", clock())
     repos.leads.save_submission(

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from chalicelib.errors import MalformedInput
-from chalicelib.models import MAX_JSON_DEPTH, LeadQuery, json_document, json_object
+from chalicelib.models import MAX_JSON_DEPTH, json_document, json_object
+from chalicelib.queries import LeadQuery
 
 
 @pytest.mark.parametrize("body", [

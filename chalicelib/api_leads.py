@@ -1,0 +1,49 @@
+"""Reading leads: one lead with its timeline, the rest of a timeline, and lists of leads."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib.bootstrap import container
+from chalicelib.http import answers_errors, header, json_response
+
+leads_api = Blueprint(__name__)
+
+
+def _request() -> Request:
+    request = leads_api.current_request
+    assert request is not None
+    return request
+
+
+def _tenant() -> str:
+    return container().tenancy.tenant_for(header(_request(), "authorization"))
+
+
+@leads_api.route("/leads/{lead_id}", methods=["GET"])
+@answers_errors
+def get_lead(lead_id: str) -> Response:
+    tenant_id = _tenant()
+    return json_response(container().leads.lead_with_timeline(tenant_id, lead_id))
+
+
+@leads_api.route("/leads/{lead_id}/timeline", methods=["GET"])
+@answers_errors
+def get_timeline(lead_id: str) -> Response:
+    """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
+    tenant_id = _tenant()
+    from chalicelib.queries import TimelineQuery
+
+    query = TimelineQuery.model_validate(dict(_request().query_params or {}))
+    return json_response(container().leads.timeline(tenant_id, lead_id, query.cursor, query.limit))
+
+
+@leads_api.route("/leads", methods=["GET"])
+@answers_errors
+def find_leads() -> Response:
+    tenant_id = _tenant()
+    from chalicelib.queries import LeadQuery
+
+    query = LeadQuery.model_validate(dict(_request().query_params or {}))
+    return json_response(container().leads.find(tenant_id, query))

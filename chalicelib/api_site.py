@@ -1,0 +1,90 @@
+"""What websites and their visitors meet: form posts (JSON or a plain HTML form) and the demo site."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib import web
+from chalicelib.bootstrap import container
+from chalicelib.errors import LeadtrailError
+from chalicelib.http import (
+    answers_errors,
+    client_ip,
+    form_error_page,
+    header,
+    json_response,
+    preflight,
+    raw_body,
+    thank_you_page,
+)
+from chalicelib.observability import logger
+from chalicelib.settings import settings
+
+site_api = Blueprint(__name__)
+
+
+def _request() -> Request:
+    request = site_api.current_request
+    assert request is not None
+    return request
+
+
+@site_api.route(
+    "/forms/{site}", methods=["POST"], content_types=["application/json", "application/x-www-form-urlencoded"]
+)
+@answers_errors
+def submit_form(site: str) -> Response:
+    from chalicelib.services.forms import FormRequest  # the form path's modules load on its first request
+
+    request = _request()
+    content_type = header(request, "content-type") or "application/json"
+    origin = header(request, "origin")
+    form = FormRequest(
+        site_key=site, body=raw_body(request), content_type=content_type, origin=origin,
+        referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
+        ip=client_ip(request),
+    )
+    if content_type.startswith("application/json"):
+        result = container().forms.submit(form)
+    else:
+        try:
+            result = container().forms.submit(form)
+        except LeadtrailError as error:
+            # A person in a browser sent a plain HTML form: a page, never JSON.
+            logger.info("form refused", extra={"error": error.code, "field": error.field})
+            return form_error_page(error, _site_language(site))
+    replay = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    if content_type.startswith("application/json"):
+        cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+        return json_response({"lead_id": result.lead_id}, status=201, headers={**cors, **replay})
+    if result.redirect_to:
+        return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
+    return thank_you_page(result.site.language, origin)
+
+
+def _site_language(site_key: str) -> str:
+    try:
+        return container().tenancy.site(site_key).language
+    except LeadtrailError:
+        return "en"
+
+
+@site_api.route("/forms/{site}", methods=["OPTIONS"])
+@answers_errors
+def form_preflight(site: str) -> Response:
+    """A site's own JavaScript may post JSON forms (with an Idempotency-Key) from the browser."""
+    return preflight(_request(), site, "Content-Type, Idempotency-Key")
+
+
+# --- the demo website (local stack only) --------------------------------------------------------
+
+if settings().demo_site:
+
+    @site_api.route("/demo", methods=["GET"])
+    def demo_home() -> Response:
+        return web.demo_page("index")
+
+    @site_api.route("/demo/{page}", methods=["GET"])
+    def demo_page(page: str) -> Response:
+        return web.demo_page(page)
