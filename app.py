@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 
 from chalicelib import web
 from chalicelib.api_admin import admin_api
+from chalicelib.api_handover_admin import handover_admin_api
 from chalicelib.api_handovers import handovers_api
 from chalicelib.api_leads import leads_api
 from chalicelib.api_reports import reports_api
@@ -33,7 +34,7 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-1:000000000000:table/leadtrai
 
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
-for blueprint in (site_api, leads_api, handovers_api, admin_api, reports_api):
+for blueprint in (site_api, leads_api, handovers_api, handover_admin_api, admin_api, reports_api):
     app.register_blueprint(blueprint)
 
 

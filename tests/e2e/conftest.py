@@ -9,11 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
 @dataclass
 class LocalStack:
     base_url: str
     process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        """Everything the stack printed so far (request log, e-mails), read continuously so it never blocks."""
+        return "".join(self.lines)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
 
     def get(self, path: str, key: str | None = "demo-admin-key") -> tuple[int, Any]:
         request = urllib.request.Request(self.base_url + path)
@@ -57,10 +73,13 @@ def local_stack() -> Iterator[LocalStack]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     stack = LocalStack(base_url=f"http://127.0.0.1:{port}", process=process)
+    reader = threading.Thread(target=stack._read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the local stack exited early:\n{process.stdout.read() if process.stdout else ''}")
+            reader.join(timeout=5)
+            pytest.fail(f"the local stack exited early:\n{stack.output()}")
         try:
             if stack.get("/health", key=None)[0] == 200:
                 break
@@ -76,7 +95,8 @@ def local_stack() -> Iterator[LocalStack]:
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("Ctrl-C did not stop the local stack within 15 s")
-    output = process.stdout.read() if process.stdout else ""
+    reader.join(timeout=15)
+    output = stack.output()
     assert code == 0, output
     assert "Local stack stopped." in output
 
@@ -102,3 +122,21 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS[1:], headless=True)
         yield launched
         launched.close()
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
+    """A fresh browser page at a phone viewport and at a desktop one (each test runs at both)."""
+    context = browser.new_context(viewport=PHONE if request.param == "phone" else DESKTOP)
+    opened = context.new_page()
+    opened.viewport_name = request.param
+    yield opened
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Keep a full-page screenshot as a test artefact: test-artifacts/screenshots/<name>-<viewport>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}-{getattr(page, 'viewport_name', 'page')}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
