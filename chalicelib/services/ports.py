@@ -211,6 +211,10 @@ class HandoverCounters(abc.ABC):
     def counter_rows(self, tenant_id: str, from_day: str, to_day: str) -> list[tuple[str | None, dict[str, int]]]:
         """Counter rows of the days in range: (None, counters) for everyone, (owner, counters) per owner."""
 
+    @abc.abstractmethod
+    def handover_started_at(self, tenant_id: str, lead_id: str, handover_id: str) -> str | None:
+        """When a hand-over started (its counters' day), for events that do not carry it; None if it is gone."""
+
 
 class DeadLetters(abc.ABC):
     @abc.abstractmethod

@@ -1,4 +1,4 @@
-"""Routing rules and report percentiles, as pure functions."""
+"""Routing rules as pure functions (the reports' are in test_reports.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.journey import MatchRoute, RoundRobinRoute
-from chalicelib.domain.reports import bucket_bounds, bucket_of, percentile, summarise
 from chalicelib.domain.routing import candidates, next_owner, rule_matches
 
 
@@ -62,28 +61,6 @@ def test_next_owner_never_returns_to_someone_who_declined_or_the_current_owner()
     assert next_owner(["a", "b", "c"], "c", ["a", "b", "c"]) is None
     assert next_owner(["a", "b"], "b", []) == "a"
     assert next_owner(["a"], "a", []) is None
-
-
-def test_histogram_buckets_cover_every_time_and_percentiles_land_in_the_right_bucket():
-    for seconds in (0.2, 1, 59, 600, 3600, 86_400 * 3):
-        low, high = bucket_bounds(bucket_of(seconds))
-        assert low <= seconds < high
-    histogram: dict[int, int] = {}
-    for seconds in [60] * 50 + [3600] * 40 + [86_400] * 10:
-        histogram[bucket_of(seconds)] = histogram.get(bucket_of(seconds), 0) + 1
-    p50, p90 = percentile(histogram, 0.5), percentile(histogram, 0.9)
-    assert p50 is not None and 60 * 0.8 <= p50 <= 60 * 1.25
-    assert p90 is not None and 3600 * 0.8 <= p90 <= 3600 * 1.25
-    assert percentile({}, 0.5) is None
-
-
-def test_summary_adds_days_and_keeps_owners_apart():
-    rows = [(None, {"handovers": 2, "gaps": 1, "tta_20": 1}), (None, {"handovers": 1, "open": 1}),
-            ("a", {"handovers": 2, "gaps": 1}), ("b", {"handovers": 1, "accepted_in_sla": 1, "tta_20": 1})]
-    report = summarise(rows)
-    assert (report["handovers"], report["gaps"], report["open"]) == (3, 1, 1)
-    assert report["owners"]["a"]["gaps"] == 1 and "open" not in report["owners"]["a"]
-    assert report["owners"]["b"]["time_to_accept_p50"] is not None
 
 
 # --- visitor input never breaks routing ----------------------------------------------------------------------

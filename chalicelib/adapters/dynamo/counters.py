@@ -1,4 +1,9 @@
-"""The report's projection: hand-over counters per tenant, day and owner, each event counted once."""
+"""The report's projection: hand-over counters per tenant, day and owner, each event counted once.
+
+A row is one item per day and scope (``{day}#ALL``, ``{day}#O#{owner}``): plain counters by name, and the
+kept times as one counter per value (``tta_t{tenths}``, ``ttc_t{tenths}``; see ``domain.reports``), so a
+report over a range is one query of the tenant's stats partition.
+"""
 
 from __future__ import annotations
 
@@ -66,3 +71,8 @@ class DynamoCounters(HandoverCounters):
             counts = {key: int(value) for key, value in item.items() if key not in ("pk", "sk", "kind")}
             rows.append((None if scope == "ALL" else scope.removeprefix("O#"), counts))
         return rows
+
+    def handover_started_at(self, tenant_id: str, lead_id: str, handover_id: str) -> str | None:
+        # Consistent: the event that asks was written in the same transaction as the hand-over.
+        item = self.table.get(keys.handover(tenant_id, lead_id, handover_id), consistent=True)
+        return str(item["started_at"]) if item and item.get("started_at") else None
