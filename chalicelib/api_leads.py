@@ -33,17 +33,18 @@ def get_lead(lead_id: str) -> Response:
 def get_timeline(lead_id: str) -> Response:
     """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
     tenant_id = _tenant()
-    from chalicelib.queries import TimelineQuery
+    from chalicelib.queries import timeline_query
 
-    query = TimelineQuery.model_validate(dict(_request().query_params or {}))
+    query = timeline_query(_request().query_params)
     return json_response(container().leads.timeline(tenant_id, lead_id, query.cursor, query.limit))
 
 
 @leads_api.route("/leads", methods=["GET"])
 @answers_errors
 def find_leads() -> Response:
+    """The tenant's leads, newest first: ``email``, ``stage``, ``since``, ``q``, ``limit``, ``cursor``."""
     tenant_id = _tenant()
-    from chalicelib.queries import LeadQuery
+    from chalicelib.queries import lead_query
 
-    query = LeadQuery.model_validate(dict(_request().query_params or {}))
+    query = lead_query(_request().query_params)
     return json_response(container().leads.find(tenant_id, query))

@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
@@ -30,7 +31,7 @@ from chalicelib.domain.sla import (
     parse_step_at,
     step_due,
 )
-from chalicelib.domain.stages import DEFAULT_STAGES
+from chalicelib.domain.stages import DEFAULT_STAGES, STAGE_TRIGGERS, StageRules
 from chalicelib.domain.webhooks import secret_key
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -39,6 +40,9 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri")
 BUILT_IN_CALENDARS = {"dk-business-hours": DK_BUSINESS_HOURS}
 TRIGGERS = ("form_submit",)
+StageTrigger = Literal["form_submit", "accepted"]
+# Pydantic puts these before a validator's own message; a person reading the answer needs only the message.
+_LIBRARY_PREFIXES = ("Value error, ", "Assertion failed, ")
 # A journey is proven plannable when it is stored: every ladder is planned from this moment and from a year
 # later (or from the "now" given in the validation context), so a form never meets a ladder it cannot plan.
 PLANNING_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -154,6 +158,23 @@ class Handover(_Strict):
             raise ValueError("a ladder has at most one gap step")
         return steps
 
+    @model_validator(mode="after")
+    def _steps_within_the_ladder(self) -> Handover:
+        # The gap ends a hand-over: a step due after it would never fire, so it is refused, naming the step.
+        gap = next((step for step in self.escalation if step.action == "gap"), None)
+        if gap is None:
+            return self
+        ends = _step_offset(gap.at, self.sla.accept)
+        problems = [
+            _problem(("escalation", index, "at"), step.at,
+                     f"{step.at} comes after the gap step at {gap.at}, where the ladder ends; it would never fire")
+            for index, step in enumerate(self.escalation)
+            if step is not gap and _step_offset(step.at, self.sla.accept) > ends
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
 
 class CalendarDefinition(_Strict):
     timezone: str = "Europe/Copenhagen"
@@ -183,6 +204,29 @@ class JourneyDefinition(_Strict):
     handovers: list[Handover] = Field(default_factory=list, max_length=20)
     language: Literal["da", "en"] = "en"
     webhook: Webhook | None = None
+    # Which stage a form submit and an accepted hand-over lead to; left out, the stage at the trigger's
+    # position (the second and the third), which for the default stages is consideration and decision.
+    stage_on: dict[StageTrigger, Name] | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> JourneyDefinition:
+        """Every problem of the document in one answer, each at its path, in the validators' own words.
+
+        References between parts (a hand-over's calendar, a stage of ``stage_on``) are checked on the document
+        as sent, so they are reported even when another part of it is broken too.
+        """
+        problems = _reference_problems(data)
+        try:
+            definition: JourneyDefinition = handler(data)
+        except ValidationError as error:
+            named = {tuple(problem["loc"]) for problem in problems}
+            problems += [_problem(tuple(item["loc"]), item.get("input"), _plain(item["msg"]))
+                         for item in error.errors() if tuple(item["loc"]) not in named]
+            raise ValidationError.from_exception_data(cls.__name__, problems) from None
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return definition
 
     @field_validator("stages")
     @classmethod
@@ -205,15 +249,10 @@ class JourneyDefinition(_Strict):
 
     @field_validator("handovers")
     @classmethod
-    def _references_resolve(cls, handovers: list[Handover], info: ValidationInfo) -> list[Handover]:
+    def _unique_names(cls, handovers: list[Handover]) -> list[Handover]:
         names = [handover.name for handover in handovers]
         if len(set(names)) != len(names):
             raise ValueError("hand-over names must be unique")
-        calendars = info.data.get("calendars") or {}
-        for handover in handovers:
-            calendar = handover.sla.calendar
-            if calendar and calendar not in BUILT_IN_CALENDARS and calendar not in calendars:
-                raise ValueError(f"hand-over {handover.name!r} uses unknown calendar {calendar!r}")
         return handovers
 
     @model_validator(mode="after")
@@ -225,6 +264,9 @@ class JourneyDefinition(_Strict):
         start = now if isinstance(now, datetime) and now.tzinfo is not None else PLANNING_REFERENCE
         problems: list[InitErrorDetails] = []
         for index, handover in enumerate(self.handovers):
+            calendar = handover.sla.calendar
+            if calendar and calendar not in BUILT_IN_CALENDARS and calendar not in self.calendars:
+                continue  # reported by _reference_problems; there is no clock to plan with
             clock = self.clock_for(handover)
             for loc, value, message in _planning_problems(handover, clock, (start, start + PLANNING_HORIZON)):
                 problems.append(InitErrorDetails(
@@ -244,11 +286,69 @@ class JourneyDefinition(_Strict):
             return BUILT_IN_CALENDARS[name]
         return _build_calendar(name, self.calendars[name])
 
+    def stage_rules(self) -> StageRules:
+        """The stages in order and where a form submit and an accepted hand-over lead."""
+        stage_on = {str(trigger): stage for trigger, stage in (self.stage_on or {}).items()}
+        return StageRules.of(tuple(self.stages), stage_on)
+
     def handovers_on(self, trigger: str) -> list[Handover]:
         return [handover for handover in self.handovers if handover.on == trigger]
 
     def handover(self, name: str) -> Handover | None:
         return next((handover for handover in self.handovers if handover.name == name), None)
+
+
+def _problem(loc: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("journey", "{message}", {"message": message}), loc=loc,
+                            input=value)
+
+
+def _plain(message: str) -> str:
+    for prefix in _LIBRARY_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+def _reference_problems(data: Any) -> list[InitErrorDetails]:
+    """Names the document uses that it does not define: a hand-over's calendar, a stage of ``stage_on``.
+
+    Read from the document as sent, whatever else is wrong with it; parts that are not the expected shape
+    are left to the field validation, which reports them.
+    """
+    if not isinstance(data, dict):
+        return []
+    problems = []
+    calendars = data.get("calendars")
+    defined = set(calendars) if isinstance(calendars, dict) else set()
+    handovers = data.get("handovers")
+    for index, handover in enumerate(handovers if isinstance(handovers, list) else []):
+        sla = handover.get("sla") if isinstance(handover, dict) else None
+        calendar = sla.get("calendar") if isinstance(sla, dict) else None
+        if isinstance(calendar, str) and calendar not in BUILT_IN_CALENDARS and calendar not in defined:
+            known = sorted({*BUILT_IN_CALENDARS, *defined})
+            problems.append(_problem(("handovers", index, "sla", "calendar"), calendar,
+                                     f"unknown calendar {calendar!r}; use one of {', '.join(known)} or define it "
+                                     f"under calendars"))
+    stages = data.get("stages", list(DEFAULT_STAGES))
+    stage_on = data.get("stage_on")
+    if isinstance(stage_on, dict) and isinstance(stages, list):
+        for trigger, stage in stage_on.items():
+            if trigger in STAGE_TRIGGERS and isinstance(stage, str) and stage not in stages:
+                named = ", ".join(map(str, stages))
+                problems.append(_problem(("stage_on", trigger), stage,
+                                         f"{stage!r} is not one of the journey's stages ({named})"))
+    return problems
+
+
+def _step_offset(at: str, sla: timedelta) -> timedelta:
+    kind, value = parse_step_at(at)
+    if isinstance(value, timedelta):
+        return value
+    try:
+        return sla * value
+    except OverflowError:
+        return timedelta.max
 
 
 def _planning_problems(

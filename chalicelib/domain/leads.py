@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.domain.attribution import Attribution, Landing, Touch, attribute, campaign_fields, merge
 from chalicelib.domain.clock import iso
-from chalicelib.domain.stages import INITIAL_STAGE, STAGE_AFTER_FORM, moves_forward
+from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules
 
 MARKETING = "marketing"
 REFERRAL = "referral"
@@ -185,6 +185,7 @@ def apply_submission(
     landings: Sequence[Landing],
     now: datetime,
     new_id: Callable[[], str],
+    stages: StageRules = DEFAULT_STAGE_RULES,
 ) -> SubmissionOutcome:
     """What a form submission does: create or update the lead, attribute it, move it forward.
 
@@ -193,6 +194,7 @@ def apply_submission(
     referral figures stay apart. A form is unauthenticated, so it may add to a lead (empty contact
     details, consent for new purposes, a withdrawal) but never replaces what the lead holds: differing
     values stay in the submission's own form_submit event. Everything the lead item holds is bounded.
+    A new lead starts in the tenant's first stage and moves to the stage its journey gives ``form_submit``.
     """
     at = iso(now)
     source = f"form:{submission.form}"
@@ -222,7 +224,7 @@ def apply_submission(
             tenant_id=tenant_id,
             lead_id=lead_id_for(tenant_id, submission.email),
             email=normalise_email(submission.email),
-            stage=INITIAL_STAGE,
+            stage=stages.initial,
             stage_entered_at=at,
             lead_type=_lead_type(submission, landings),
             first_touch=touches.first_touch,
@@ -271,17 +273,18 @@ def apply_submission(
     if consent_not_applied:
         details["consent_not_applied"] = consent_not_applied
     events = [TimelineEvent(event_id=new_id(), type="form_submit", at=at, details=details)]
-    if moves_forward(lead.stage, STAGE_AFTER_FORM):
+    target = stages.move(lead.stage, "form_submit")
+    if target is not None:
         events.append(
             TimelineEvent(
                 event_id=new_id(),
                 type="stage_change",
                 at=at,
                 seq=len(events),
-                details={"from": lead.stage, "to": STAGE_AFTER_FORM, "cause": "form_submit"},
+                details={"from": lead.stage, "to": target, "cause": "form_submit"},
             )
         )
-        lead = replace(lead, stage=STAGE_AFTER_FORM, stage_entered_at=at)
+        lead = replace(lead, stage=target, stage_entered_at=at)
     return SubmissionOutcome(
         lead=lead, events=tuple(events), created=existing is None, visitor_id=submission.visitor_id
     )

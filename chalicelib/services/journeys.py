@@ -9,12 +9,14 @@ from pydantic import ValidationError
 
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.journey import EMPTY_JOURNEY, JourneyDefinition
-from chalicelib.errors import InvalidInput, MalformedInput
+from chalicelib.errors import Conflict, InvalidInput, MalformedInput
 from chalicelib.models import field_errors
 from chalicelib.observability import count, logger, traced
 from chalicelib.services.ports import JourneyRepository
 
 MASKED_SECRET = "********"
+# What GET /admin/journey answers around the definition; a PUT may send that answer back as it is.
+ENVELOPE = {"definition", "version", "updated_at"}
 
 
 def masked(document: dict[str, Any]) -> dict[str, Any]:
@@ -70,23 +72,51 @@ class Journeys:
 
     @traced
     def replace(self, tenant_id: str, raw: Any) -> dict[str, Any]:
-        """Validate and store a new definition; an invalid one changes nothing."""
+        """Validate and store a new definition; an invalid one changes nothing, and so does the same one again.
+
+        The body is the definition itself or the document ``GET /admin/journey`` answers (``definition`` with
+        ``version`` and ``updated_at``); with a ``version``, it must still be the stored one.
+        """
         if not isinstance(raw, dict):
             raise MalformedInput("the journey definition must be a JSON object", field="body")
+        previous = self.repository.journey(tenant_id)
+        raw = self._unwrapped(raw, previous.version if previous else 0)
         webhook = raw.get("webhook")
         if isinstance(webhook, dict) and webhook.get("secret") == MASKED_SECRET:
             # A document read back (masked), edited and stored again keeps the secret it had.
-            previous = self.repository.journey(tenant_id)
             kept = (previous.document.get("webhook") or {}).get("secret") if previous else None
             if kept:
                 raw = {**raw, "webhook": {**webhook, "secret": kept}}
         try:
             definition = JourneyDefinition.model_validate(raw, context={"now": self.clock()})
         except ValidationError as error:
-            details = field_errors(error)
-            first = details[0]
-            raise InvalidInput(f"{first['field']}: {first['message']}", field=first["field"], details=details) from None
+            raise journey_refused(error) from None
         document = definition.model_dump(mode="json", exclude_none=True)
-        stored = self.repository.save_journey(tenant_id, document, iso(self.clock()))
+        if previous is not None and previous.document == document:
+            stored = previous
+        else:
+            stored = self.repository.save_journey(tenant_id, document, iso(self.clock()))
         self._cache[tenant_id] = (self.clock(), definition)
         return {"definition": masked(stored.document), "version": stored.version, "updated_at": stored.updated_at}
+
+    @staticmethod
+    def _unwrapped(raw: dict[str, Any], stored_version: int) -> dict[str, Any]:
+        if not isinstance(raw.get("definition"), dict) or not set(raw) <= ENVELOPE:
+            return raw
+        version = raw.get("version")
+        if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 0):
+            raise InvalidInput("version must be the whole number GET /admin/journey answered", field="version")
+        if version is not None and version != stored_version:
+            raise Conflict(f"the journey changed since version {version} was read (it is at version "
+                           f"{stored_version}); read it again and apply your change to it", field="version")
+        return dict(raw["definition"])
+
+
+def journey_refused(error: ValidationError) -> InvalidInput:
+    """A refused journey: every problem, each at its path, in one answer."""
+    details = field_errors(error)
+    first = details[0]
+    summary = f"{first['field']}: {first['message']}"
+    if len(details) > 1:
+        summary += f" (and {len(details) - 1} more problem{'s' if len(details) > 2 else ''}, listed in fields)"
+    return InvalidInput(summary, field=first["field"], details=details)

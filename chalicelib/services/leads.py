@@ -1,11 +1,11 @@
-"""Reading leads: one lead with its whole timeline, or lists by e-mail or stage."""
+"""Reading leads: one lead with its whole timeline, or lists of the tenant's leads, newest first."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.domain.capture import PageView
-from chalicelib.domain.clock import iso, parse_instant
+from chalicelib.domain.clock import parse_instant
 from chalicelib.domain.leads import Lead, lead_id_for
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.observability import traced
@@ -113,18 +113,38 @@ class LeadReader:
 
     @traced
     def find(self, tenant_id: str, query: LeadQuery) -> dict[str, Any]:
-        """Leads by e-mail (any letter case), or in a stage since a time, a page at a time."""
+        """The tenant's leads, newest first, a page at a time; ``email``, ``stage``, ``since`` and ``q`` combine.
+
+        Without ``stage``, ``since`` is when the lead was created; with it, when the lead entered the stage. ``q``
+        is looked for in name, company and e-mail (any letter case, accents as typed) within each page read, so
+        a page may hold fewer leads than ``limit`` (even none) while ``next_cursor`` goes on.
+        """
+        if query.stage is not None:
+            stages = self.journeys.definition(tenant_id).stages
+            if query.stage not in stages:
+                raise InvalidInput(f"stage must be one of the journey's stages: {', '.join(stages)}", field="stage")
+        since = query.since or "0000"  # before any stored time; DynamoDB refuses an empty key value
         if query.email:
             lead = self.leads.lead(tenant_id, lead_id_for(tenant_id, str(query.email)))
-            return {"leads": [lead_summary(lead)] if lead else [], "next_cursor": None}
-        if not query.stage:
-            raise InvalidInput("give either email or stage", field="stage")
-        stages = self.journeys.definition(tenant_id).stages
-        if query.stage not in stages:
-            raise InvalidInput(f"stage must be one of {', '.join(stages)}", field="stage")
-        try:
-            since = iso(parse_instant(query.since)) if query.since else "0000"
-        except ValueError as error:
-            raise InvalidInput(f"since: {error}", field="since") from None
-        page = self.leads.leads_in_stage(tenant_id, query.stage, since, query.limit, query.cursor)
-        return {"leads": [lead_summary(lead) for lead in page.leads], "next_cursor": page.next_cursor}
+            found = [lead] if lead is not None and _in_stage_since(lead, query.stage, since) else []
+            return {"leads": [lead_summary(lead) for lead in found if matches(lead, query.q)], "next_cursor": None}
+        if query.stage is not None:
+            page = self.leads.leads_in_stage(tenant_id, query.stage, since, query.limit, query.cursor)
+        else:
+            page = self.leads.recent_leads(tenant_id, since, query.limit, query.cursor)
+        return {"leads": [lead_summary(lead) for lead in page.leads if matches(lead, query.q)],
+                "next_cursor": page.next_cursor}
+
+
+def _in_stage_since(lead: Lead, stage: str | None, since: str) -> bool:
+    if stage is None:
+        return lead.created_at >= since
+    return lead.stage == stage and lead.stage_entered_at >= since
+
+
+def matches(lead: Lead, text: str | None) -> bool:
+    """Whether ``text`` is part of the lead's name, company or e-mail, in any letter case."""
+    if not text:
+        return True
+    wanted = text.casefold()
+    return any(wanted in value.casefold() for value in (lead.name, lead.company, lead.email) if value)

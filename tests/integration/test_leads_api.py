@@ -12,11 +12,11 @@ from chalicelib.domain.leads import lead_id_for
 from tests.conftest import DEMO_KEY, DEMO_ORIGIN, OTHER_KEY, Api, json_body, load_event
 
 
-def _new_lead(api: Api, email: str | None = None) -> str:
+def _new_lead(api: Api, email: str | None = None, **details: str) -> str:
     email = email or f"lead-{uuid.uuid4().hex[:8]}@firma.dk"
     response = api.client.http.post(
         "/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
-        body=json.dumps({"email": email}),
+        body=json.dumps({"email": email, **details}),
     )
     return str(json_body(response)["lead_id"])
 
@@ -65,23 +65,27 @@ def test_find_by_email_of_another_tenant_finds_nothing(api: Api):
     assert json_body(response)["leads"] == []
 
 
-def test_list_by_stage_since_pages_through_every_lead_once(api: Api):
-    created = []
-    for _ in range(5):
-        api.clock.advance(minutes=1)
-        created.append(_new_lead(api))
+def _all_pages(api: Api, path: str, key: str = DEMO_KEY) -> tuple[list[str], int]:
+    """Every lead id of a list, following next_cursor; and how many pages it took."""
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
-        path = "/leads?stage=consideration&since=2026-11-23T00:00:00Z&limit=2" + (f"&cursor={cursor}" if cursor else "")
-        body = json_body(_get(api, path))
+        body = json_body(_get(api, path + (f"&cursor={cursor}" if cursor else ""), key=key))
         seen += [lead["lead_id"] for lead in body["leads"]]
         pages += 1
         cursor = body["next_cursor"]
         if not cursor:
-            break
-    assert seen == created
+            return seen, pages
+
+
+def test_list_by_stage_since_pages_through_every_lead_once_latest_first(api: Api):
+    created = []
+    for _ in range(5):
+        api.clock.advance(minutes=1)
+        created.append(_new_lead(api))
+    seen, pages = _all_pages(api, "/leads?stage=consideration&since=2026-11-23T00:00:00Z&limit=2")
+    assert seen == created[::-1]
     assert pages >= 3
 
 
@@ -101,7 +105,8 @@ def test_other_tenant_sees_none_of_these_leads_by_stage(api: Api):
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("", "stage"), ("stage=nirvana", "stage"), ("stage=consideration&since=yesterday", "since"),
+    [("stage=nirvana", "stage"), ("stage=consideration&since=yesterday", "since"), ("since=2026-02-30", "since"),
+     ("q=", "q"), ("q=%20%20", "q"), (f"q={'x' * 201}", "q"), ("limit=many", "limit"), ("limit=201", "limit"),
      ("stage=consideration&limit=0", "limit"), ("stage=consideration&cursor=%21%21", "cursor"),
      ("email=not-an-email", "email"), ("colour=blue", "colour")],
 )
@@ -118,6 +123,103 @@ def test_a_cursor_from_another_query_is_refused(api: Api):
     response = _get(api, f"/leads?stage=customer&cursor={cursor}")
     assert response.status_code == 422
     assert json_body(response)["field"] == "cursor"
+
+
+def test_without_a_filter_every_lead_of_the_tenant_is_listed_once_newest_first(api: Api):
+    created = []
+    for _ in range(5):
+        api.clock.advance(minutes=1)
+        created.append(_new_lead(api))
+    _new_lead_of_other = api.client.http.post(
+        "/forms/other", headers={"Content-Type": "application/json", "Origin": "https://other.example"},
+        body=json.dumps({"email": "someone@other.example"}))
+    assert _new_lead_of_other.status_code == 201
+    seen, pages = _all_pages(api, "/leads?limit=2")
+    assert seen == created[::-1]
+    assert pages == 3
+    first = json_body(_get(api, "/leads"))
+    assert [lead["lead_id"] for lead in first["leads"]] == created[::-1] and first["next_cursor"] is None
+
+
+def test_since_without_a_stage_lists_the_leads_created_since(api: Api):
+    old = _new_lead(api)
+    api.clock.advance(days=2)
+    recent = _new_lead(api)
+    ids = [lead["lead_id"] for lead in json_body(_get(api, "/leads?since=2026-11-24"))["leads"]]
+    assert ids == [recent] and old not in ids
+
+
+def test_q_finds_leads_by_name_company_or_email_in_any_letter_case(api: Api):
+    tag = uuid.uuid4().hex[:6]
+    by_name = _new_lead(api, name=f"Søren Østergaard {tag}")
+    by_company = _new_lead(api, company=f"ØSTERGAARD Solenergi {tag}")
+    by_email = _new_lead(api, email=f"ostergaard-{tag}@firma.dk")
+    _new_lead(api, name="Someone Else")
+    for q, expected in (("østergaard", {by_name, by_company}), (f"østergaard {tag}", {by_name}), (f"ØSTERGAARD%20SOLENERGI%20{tag}", {by_company}),
+                        (f"ostergaard-{tag}", {by_email}), (tag, {by_name, by_company, by_email})):
+        ids = {lead["lead_id"] for lead in json_body(_get(api, f"/leads?q={q}"))["leads"]}
+        assert ids == expected, q
+
+
+def test_q_keeps_accents_as_typed(api: Api):
+    tag = uuid.uuid4().hex[:6]
+    lead = _new_lead(api, name=f"René {tag}")
+    assert [found["lead_id"] for found in json_body(_get(api, f"/leads?q=rené {tag}"))["leads"]] == [lead]
+    assert json_body(_get(api, f"/leads?q=rene {tag}"))["leads"] == []
+
+
+def test_q_pages_correctly_when_a_page_holds_fewer_matches_than_the_limit(api: Api):
+    tag = uuid.uuid4().hex[:6]
+    wanted = []
+    for index in range(6):
+        api.clock.advance(minutes=1)
+        lead = _new_lead(api, company=f"Match {tag}" if index % 3 == 0 else "Other ApS")
+        if index % 3 == 0:
+            wanted.append(lead)
+    seen, pages = _all_pages(api, f"/leads?q=match {tag}&limit=2")
+    assert seen == wanted[::-1]
+    assert pages == 3  # a page may be short, or empty, and the cursor still goes on
+
+
+def test_filters_combine_email_stage_since_and_q(api: Api):
+    email = f"kim-{uuid.uuid4().hex[:6]}@firma.dk"
+    lead = _new_lead(api, email=email, name="Kim Holm")
+    address = email.replace("@", "%40")
+    assert [found["lead_id"] for found in json_body(_get(
+        api, f"/leads?email={address}&stage=consideration&since=2026-11-23&q=holm"))["leads"]] == [lead]
+    for query in (f"email={address}&stage=decision", f"email={address}&q=jensen", f"email={address}&since=2026-12-01",
+                  "stage=consideration&q=jensen", "since=2026-12-01&q=holm"):
+        assert json_body(_get(api, f"/leads?{query}"))["leads"] == [], query
+    assert [found["lead_id"] for found in json_body(_get(api, "/leads?stage=consideration&q=kim holm"))["leads"]] == [lead]
+
+
+def test_a_bad_since_says_the_expected_format_in_plain_words(api: Api):
+    body = json_body(_get(api, "/leads?since=yesterday"))
+    assert body["field"] == "since"
+    assert body["message"] == "since must be a date or time like 2026-11-25 or 2026-11-25T10:00:00Z"
+    assert "^" not in body["message"] and "pattern" not in body["message"]
+    assert body["error"] == "invalid_input" and body["fields"] == [{"field": "since", "message": body["message"]}]
+
+
+def test_unknown_parameters_are_refused_naming_each_and_every_problem_is_listed(api: Api):
+    body = json_body(_get(api, "/leads?colour=blue&size=xl&limit=0"))
+    assert [problem["field"] for problem in body["fields"]] == ["colour", "size", "limit"]
+    assert "colour is not a parameter" in body["message"] and "q" in body["message"]
+
+
+def test_a_stage_list_cursor_does_not_continue_the_list_of_every_lead(api: Api):
+    for _ in range(3):
+        _new_lead(api)
+    cursor = json_body(_get(api, "/leads?stage=consideration&limit=1"))["next_cursor"]
+    response = _get(api, f"/leads?cursor={cursor}")
+    assert response.status_code == 422
+    assert json_body(response)["field"] == "cursor"
+
+
+def test_a_timeline_query_names_its_parameters_too(api: Api):
+    lead_id = _new_lead(api)
+    body = json_body(_get(api, f"/leads/{lead_id}/timeline?limit=0&colour=blue"))
+    assert [problem["field"] for problem in body["fields"]] == ["colour", "cursor", "limit"]
 
 
 # --- the sample events in events/ drive the real Lambda entry point ------------------------------

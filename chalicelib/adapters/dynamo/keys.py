@@ -1,7 +1,7 @@
 """Every key of the journey table, one function per access pattern. Only this module builds key strings.
 
 One table, every key of a tenant's data prefixed by its tenant. Table keys ``pk``/``sk``; index
-``gsi1`` on ``gsi1pk``/``gsi1sk``; TTL attribute ``expires_at``; a DynamoDB stream (new images)
+``gsi1`` on ``gsi1pk``/``gsi1sk``; sparse index ``gsi2`` on ``gsi2pk``/``gsi2sk`` (leads only); TTL attribute ``expires_at``; a DynamoDB stream (new images)
 feeds the change consumers (``chalicelib/consumers``).
 
 | pattern                           | where | key                                                                         | repository   |
@@ -10,6 +10,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | tenant                            | table | ``TENANT#{t}`` / ``TENANT``                                                 | tenancy      |
 | tenant by admin key (hashed)      | table | ``ADMINKEY#{sha256}`` / ``ADMINKEY``                                        | tenancy      |
 | owner                             | table | ``T#{t}#OWNER#{owner}`` / ``OWNER``                                         | tenancy      |
+| a tenant's owners                 | gsi1  | ``T#{t}#OWNERS`` / ``{owner}``                                              | tenancy      |
 | owner by user key (hashed)        | table | ``USERKEY#{sha256}`` / ``USERKEY``                                          | tenancy      |
 | journey definition                | table | ``T#{t}`` / ``JOURNEY``                                                     | journeys     |
 | record a page view (put, no read) | table | ``T#{t}#V#{vid}`` / ``PV#{event}`` (the event id is its identity)           | capture      |
@@ -20,6 +21,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | lead                              | table | ``T#{t}#L#{lead}`` / ``LEAD``                                               | leads        |
 | a lead's timeline, a page a time  | table | query ``T#{t}#L#{lead}``, sk begins ``EV#`` (``EV#{at}#{seq}#{id}``)        | leads        |
 | leads in a stage since a time     | gsi1  | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``                     | leads        |
+| a tenant's leads, newest first    | gsi2  | ``T#{t}#LEADS`` / ``{created_at}#{lead}`` (sparse: lead items only)         | leads        |
 | request receipt (idempotency)     | table | ``T#{t}#RCPT#{hash}`` / ``RCPT`` (TTL 24 h)                                 | leads        |
 | hand-over (in the lead's part.)   | table | ``T#{t}#L#{lead}`` / ``HO#{handover}``                                      | handovers    |
 | a lead's hand-overs               | table | query ``T#{t}#L#{lead}``, sk begins ``HO#``                                 | handovers    |
@@ -53,6 +55,14 @@ def admin_key(key_hash: str) -> Key:
 
 def owner(tenant_id: str, owner_id: str) -> Key:
     return f"T#{tenant_id}#OWNER#{owner_id}", "OWNER"
+
+
+def owners_index(tenant_id: str, owner_id: str) -> Key:
+    return owners_partition(tenant_id), owner_id
+
+
+def owners_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#OWNERS"
 
 
 def user_key(key_hash: str) -> Key:
@@ -112,6 +122,14 @@ def stage_index(tenant_id: str, stage: str, entered_at: str, lead_id: str) -> Ke
 
 def stage_partition(tenant_id: str, stage: str) -> str:
     return f"T#{tenant_id}#STAGE#{stage}"
+
+
+def leads_index(tenant_id: str, created_at: str, lead_id: str) -> Key:
+    return leads_partition(tenant_id), f"{created_at}#{lead_id}"
+
+
+def leads_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#LEADS"
 
 
 def receipt(tenant_id: str, key_hash: str) -> Key:

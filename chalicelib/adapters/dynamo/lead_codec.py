@@ -22,9 +22,11 @@ MAX_CURSOR_PART = 1024
 
 def lead_item(lead: Lead, version: int) -> dict[str, Any]:
     gsi1pk, gsi1sk = keys.stage_index(lead.tenant_id, lead.stage, lead.stage_entered_at, lead.lead_id)
+    # Leads written before the gsi2 index existed get its keys when they are next written.
+    gsi2pk, gsi2sk = keys.leads_index(lead.tenant_id, lead.created_at, lead.lead_id)
     return keyed(
         keys.lead(lead.tenant_id, lead.lead_id),
-        kind="lead", gsi1pk=gsi1pk, gsi1sk=gsi1sk,
+        kind="lead", gsi1pk=gsi1pk, gsi1sk=gsi1sk, gsi2pk=gsi2pk, gsi2sk=gsi2sk,
         tenant_id=lead.tenant_id, lead_id=lead.lead_id, email=lead.email, stage=lead.stage,
         stage_entered_at=lead.stage_entered_at, lead_type=lead.lead_type,
         first_touch={k: v for k, v in lead.first_touch.as_dict().items() if v is not None},

@@ -79,15 +79,22 @@ class DynamoLeads(LeadRepository):
                          next_cursor=encode_cursor(last) if last else None)
 
     def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage:
-        partition = keys.stage_partition(tenant_id, stage)
+        return self._newest_first("gsi1", keys.stage_partition(tenant_id, stage), since, limit, cursor)
+
+    def recent_leads(self, tenant_id: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        return self._newest_first("gsi2", keys.leads_partition(tenant_id), since, limit, cursor)
+
+    def _newest_first(self, index: str, partition: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        """One page of an index partition of leads, latest sort key first, down to ``since``."""
+        pk, sk = f"{index}pk", f"{index}sk"
         request: dict[str, Any] = {
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk >= :since",
+            "IndexName": index,
+            "KeyConditionExpression": f"{pk} = :pk AND {sk} >= :since",
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":since": {"S": since}},
+            "ScanIndexForward": False,
             "Limit": limit,
         }
         if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, {"gsi1pk", "gsi1sk", "pk", "sk"}, "gsi1pk",
-                                                         partition, "gsi1sk", since)
+            request["ExclusiveStartKey"] = decode_cursor(cursor, {pk, sk, "pk", "sk"}, pk, partition, sk, since)
         page, last = next(self.table.query_pages(**request))
         return LeadPage(leads=[lead_from(item) for item in page], next_cursor=encode_cursor(last) if last else None)
