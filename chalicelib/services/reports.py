@@ -20,7 +20,11 @@ class Reports:
         self.clock = clock
 
     def handovers(self, tenant_id: str, from_text: str | None, to_text: str | None) -> dict[str, Any]:
-        """Hand-over outcomes for hand-overs started in the range (default: the last 30 days)."""
+        """Outcomes of the hand-overs started in the range (default: the last 30 days), in total and per owner.
+
+        Every figure belongs to the day its hand-over started, so a range answers "what became of the
+        hand-overs that started then"; percentiles are nearest-rank (see ``chalicelib.domain.reports``).
+        """
         today = self.clock()
         try:
             until = parse_instant(to_text) if to_text else today
@@ -35,7 +39,8 @@ class Reports:
         if since > until:
             raise InvalidInput("from must not be after to", field="from")
         if until - since > timedelta(days=REPORT_MAX_DAYS):
-            raise InvalidInput(f"a report covers at most {REPORT_MAX_DAYS} days", field="from")
+            raise InvalidInput(f"from must be at most {REPORT_MAX_DAYS} days before to: a report covers at most "
+                               f"{REPORT_MAX_DAYS} days", field="from")
         from_day, to_day = iso(since)[:10], iso(until)[:10]
         rows = self.counters.counter_rows(tenant_id, from_day, to_day)
         return {"from": from_day, "to": to_day, **summarise(rows)}
