@@ -185,7 +185,7 @@ def test_a_report_reads_the_range_in_one_query(api: Api, journey, monkeypatch):
     for _ in range(3):
         _handover_of_new_lead(api)
         api.clock.advance(days=1)
-    table = api.wiring.reports.counters.table
+    table = api.wiring.repositories.counters.table  # the one the report service reads
 
     class CountingClient:
         def __init__(self, client: Any):
