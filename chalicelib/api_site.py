@@ -11,7 +11,9 @@ from chalicelib.errors import LeadtrailError
 from chalicelib.http import (
     answers_errors,
     client_ip,
+    error_response,
     form_error_page,
+    form_error_redirect,
     header,
     json_response,
     preflight,
@@ -45,29 +47,38 @@ def submit_form(site: str) -> Response:
         referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
         ip=client_ip(request),
     )
-    if content_type.startswith("application/json"):
+    is_json = content_type.startswith("application/json")
+    try:
         result = container().forms.submit(form)
-    else:
-        try:
-            result = container().forms.submit(form)
-        except LeadtrailError as error:
-            # A person in a browser sent a plain HTML form: a page, never JSON.
-            logger.info("form refused", extra={"error": error.code, "field": error.field})
-            return form_error_page(error, _site_language(site))
+    except LeadtrailError as error:
+        logger.info("form refused", extra={"error": error.code, "field": error.field})
+        if is_json:
+            # The site's own page reads the refusal too (the snippet shows it beside the fields).
+            return error_response(error, headers=_cors(site, origin))
+        # A person in a browser sent a plain HTML form: a page or the site's own error page, never JSON.
+        refusal = container().forms.refusal(form)
+        if refusal.error_url:
+            return form_error_redirect(error, refusal.error_url)
+        return form_error_page(error, refusal.language, refusal.back_to)
     replay = {"Idempotent-Replayed": "true"} if result.replayed else {}
-    if content_type.startswith("application/json"):
+    if is_json:
         cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
-        return json_response({"lead_id": result.lead_id}, status=201, headers={**cors, **replay})
+        return json_response({"lead_id": result.lead_id, "fields_flagged": list(result.fields_flagged)}, status=201,
+                             headers={**cors, **replay})
     if result.redirect_to:
         return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
     return thank_you_page(result.site.language, origin)
 
 
-def _site_language(site_key: str) -> str:
+def _cors(site_key: str, origin: str | None) -> dict[str, str]:
+    """CORS headers for a refusal, only for an origin the site allows."""
+    if not origin:
+        return {}
     try:
-        return container().tenancy.site(site_key).language
+        container().tenancy.site_for_origin(site_key, origin)
     except LeadtrailError:
-        return "en"
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 @site_api.route("/forms/{site}", methods=["OPTIONS"])

@@ -143,14 +143,39 @@ def _problem(language: str, field: str) -> dict[str, str]:
             "message": text(language, hint if has_text(hint) else "form_error.field.other")}
 
 
-def form_error_page(error: errors.LeadtrailError, language: str) -> Response:
+def _reason(error: errors.LeadtrailError) -> str:
+    return FORM_ERROR_REASONS.get(type(error), "invalid")
+
+
+def _problem_fields(error: errors.LeadtrailError) -> list[str]:
+    if _reason(error) != "invalid":
+        return []
+    named = [str(detail["field"]) for detail in error.details if detail.get("field")]
+    return list(dict.fromkeys(named or ([error.field] if error.field else [])))
+
+
+def form_error_page(error: errors.LeadtrailError, language: str, back_to: str | None = None) -> Response:
     """A plain HTML form's refusal as a page in the site's language: what to correct, and a way back."""
     from chalicelib.rendering import render_page
 
-    reason = FORM_ERROR_REASONS.get(type(error), "invalid")
-    problems = [_problem(language, str(detail["field"])) for detail in error.details
-                if detail.get("field")] if reason == "invalid" else []
-    page = render_page("form_error", language, reason=reason, problems=problems)
+    reason = _reason(error)
+    problems = [_problem(language, field) for field in _problem_fields(error)]
+    page = render_page("form_error", language, reason=reason, problems=problems, back_to=back_to)
     response = html_response(page, status=STATUS.get(type(error), 400))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def form_error_redirect(error: errors.LeadtrailError, error_url: str) -> Response:
+    """A plain HTML form's refusal sent to the site's own ``_error`` page: ``?error=invalid&fields=email``."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(error_url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name not in ("error", "fields")]
+    query.append(("error", _reason(error)))
+    fields = _problem_fields(error)
+    if fields:
+        query.append(("fields", ",".join(fields)))
+    location = urlunsplit(parts._replace(query=urlencode(query, safe=",")))
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"})

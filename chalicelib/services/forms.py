@@ -24,6 +24,7 @@ from chalicelib.errors import (
     DuplicateRequest,
     IdempotencyKeyReused,
     InvalidInput,
+    LeadtrailError,
     MalformedInput,
     PayloadTooLarge,
 )
@@ -64,6 +65,17 @@ class FormResult:
     redirect_to: str | None = None
     replayed: bool = False
     spam: bool = False
+    # Optional fields that did not fit: kept as given where they could be, never the reason to refuse.
+    fields_flagged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Where a person goes whose plain HTML form was refused: the site's own ``_error`` page, or ours."""
+
+    language: str = "en"
+    error_url: str | None = None
+    back_to: str | None = None
 
 
 def read_fields(body: bytes, content_type: str) -> dict[str, Any]:
@@ -96,6 +108,17 @@ def _check_idempotency_key(key: str | None) -> str | None:
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise InvalidInput("Idempotency-Key must be 1-255 printable characters", field="Idempotency-Key")
     return key
+
+
+def _with_flags(outcome: SubmissionOutcome, form: FormSubmission) -> SubmissionOutcome:
+    """The form_submit event names the fields that did not fit and holds what the lead could not."""
+    if not form.fields_flagged:
+        return outcome
+    submitted, *rest = outcome.events
+    details = {**submitted.details, "fields_flagged": list(form.fields_flagged)}
+    if form.flagged_values:
+        details["flagged_values"] = dict(form.flagged_values)
+    return replace(outcome, events=(replace(submitted, details=details), *rest))
 
 
 class Forms:
@@ -160,7 +183,8 @@ class Forms:
         while attempt < MAX_ATTEMPTS:
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
-            outcome = apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id)
+            outcome = _with_flags(apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id),
+                                  form)
             plan = Plan(outcome.lead, [])
             if self.handovers is not None and handover_failure is None:
                 # The hand-over is written in the same transaction as the submission that triggers it.
@@ -184,7 +208,7 @@ class Forms:
                         "this Idempotency-Key was used for a different submission", field="Idempotency-Key"
                     ) from None
                 return FormResult(lead_id=str(duplicate.response["lead_id"]), site=site, redirect_to=redirect_to,
-                                  replayed=True)
+                                  replayed=True, fields_flagged=tuple(form.fields_flagged))
             except ConcurrentUpdate:
                 # Same person, same moment (a double click, an import): wait a random while, read again.
                 attempt += 1
@@ -208,8 +232,31 @@ class Forms:
             count("LeadsCreated", 1 if outcome.created else 0)
             count("StageChanges", sum(1 for event in outcome.events if event.type == "stage_change"))
             count("HandoversStarted", len(plan.changes))
-            return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to)
+            count("FormsWithFieldsFlagged", 1 if form.fields_flagged else 0)
+            return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to,
+                              fields_flagged=tuple(form.fields_flagged))
         raise Conflict("the lead kept changing while this submission was saved; try again", field="email")
+
+    def refusal(self, request: FormRequest) -> Refusal:
+        """For a refused plain HTML form: the site's language, its ``_error`` page and the form's page.
+
+        Both addresses must be on the site's allowed origins; anything else is ignored, so a refusal
+        never sends a visitor somewhere the site did not choose.
+        """
+        try:
+            site = self.tenancy.site(request.site_key)
+        except LeadtrailError:
+            return Refusal()
+        try:
+            fields = read_fields(request.body, request.content_type)
+        except LeadtrailError:
+            fields = {}
+
+        def allowed(url: Any) -> str | None:
+            return safe_redirect(url if isinstance(url, str) else None, request.origin, site)
+
+        return Refusal(language=site.language, error_url=allowed(fields.get("_error")),
+                       back_to=allowed(fields.get("page_url")) or allowed(request.referer))
 
     def _back_off(self, attempt: int) -> None:
         if attempt < MAX_ATTEMPTS:

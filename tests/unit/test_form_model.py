@@ -37,8 +37,9 @@ def test_a_plain_html_form_is_sorted_into_known_fields_consent_control_fields_an
     assert (form.message, form.et_vid, form.page_url) == ("Hvad koster 8 kW?", "vis-sofie-0001",
                                                           "https://www.byg.dk/tilbud")
     assert form.consent == {"marketing": True}
-    assert (form.form, form.next) == ("tilbud", "/tak")
+    assert form.form == "tilbud"
     assert form.fields == {"postcode": "8000", "roof_type": "tegl"}
+    assert (form.fields_flagged, form.flagged_values) == ([], {})
 
 
 @pytest.mark.parametrize(("value", "granted"), [
@@ -61,13 +62,14 @@ def test_several_consent_purposes_are_kept_apart():
 def test_a_form_without_control_fields_gets_the_defaults():
     form = FormSubmission.from_fields({"email": "plain@byg.dk"})
 
-    assert (form.form, form.gotcha, form.next, form.consent, form.fields) == ("contact", None, None, {}, {})
+    assert (form.form, form.consent, form.fields, form.fields_flagged) == ("contact", {}, {}, [])
 
 
-def test_a_filled_honeypot_is_kept_for_the_spam_check():
-    form = FormSubmission.from_fields({"email": "bot@spam.example", "_gotcha": "http://cheap-pills.example"})
+def test_the_control_fields_are_left_to_the_service_and_never_flagged():
+    form = FormSubmission.from_fields({"email": "bot@spam.example", "_gotcha": "http://cheap-pills.example",
+                                       "_next": "/" + "x" * 5000, "_error": "javascript:alert(1)"})
 
-    assert form.gotcha == "http://cheap-pills.example"
+    assert (form.fields, form.fields_flagged) == ({}, [])
 
 
 def test_extra_number_values_from_a_json_client_are_kept_as_text():
@@ -107,32 +109,88 @@ def test_a_missing_email_is_refused_and_named():
     assert refused({"name": "Ole"}).field == "email"
 
 
-@pytest.mark.parametrize("name", ["Postcode", "post-code", "1st_choice", "roof type", "x" * 41, "_secret", "føde"])
-def test_a_field_name_outside_lower_case_letters_digits_and_underscore_is_refused_and_named(name):
-    error = refused({"email": "ole@byg.dk", name: "x"})
-
-    assert error.field == name
+def kept(raw: dict[str, Any]) -> FormSubmission:
+    return FormSubmission.from_fields({"email": "ole@byg.dk", **raw})
 
 
-@pytest.mark.parametrize("name", ["consent_Marketing", "consent_sms-ok", "consent_sms ok"])
-def test_a_malformed_consent_field_name_is_refused_and_named(name):
-    assert refused({"email": "ole@byg.dk", name: "on"}).field == name
+def test_a_phone_that_is_no_number_is_kept_as_given_and_flagged():
+    form = kept({"phone": "ring efter kl. 16"})
+
+    assert (form.phone, form.fields_flagged, form.flagged_values) == ("ring efter kl. 16", ["phone"], {})
 
 
-@pytest.mark.parametrize("value", ["maybe", "2", "jo", ["on"], {"granted": True}, None])
-def test_a_consent_value_that_is_neither_yes_nor_no_is_refused_and_named(value):
-    error = refused({"email": "ole@byg.dk", "consent_marketing": value})
+def test_an_over_long_phone_keeps_its_first_forty_characters_and_sets_the_whole_aside():
+    phone = "ring mig op efter klokken 16 på hverdage, tak"
 
-    assert error.field == "consent_marketing"
+    form = kept({"phone": phone})
 
-
-@pytest.mark.parametrize("value", [["a", "b"], {"nested": "x"}, True, None])
-def test_an_extra_field_that_is_not_text_is_refused_and_named(value):
-    assert refused({"email": "ole@byg.dk", "roof_type": value}).field == "roof_type"
+    assert (form.phone, form.fields_flagged, form.flagged_values) == (phone[:40], ["phone"], {"phone": phone})
 
 
-def test_an_over_long_extra_field_is_refused_under_its_own_name():
-    assert refused({"email": "ole@byg.dk", "notes": "x" * 501}).field == "notes"
+@pytest.mark.parametrize(("name", "bound"), [("name", 200), ("company", 200), ("referred_by", 200),
+                                             ("message", 5000)])
+def test_an_over_long_text_is_cut_to_its_bound_and_flagged(name, bound):
+    form = kept({name: "x" * (bound + 1)})
+
+    assert (getattr(form, name), form.fields_flagged) == ("x" * bound, [name])
+
+
+@pytest.mark.parametrize(("name", "bound"), [("name", 200), ("message", 5000)])
+def test_a_text_of_exactly_its_bound_is_not_flagged(name, bound):
+    form = kept({name: "x" * bound})
+
+    assert (getattr(form, name), form.fields_flagged) == ("x" * bound, [])
+
+
+@pytest.mark.parametrize(("raw_name", "value"), [
+    ("_form", "quote form!"),
+    ("et_vid", "short"),
+    ("page_url", "javascript:alert(1)"),
+    ("page_url", "https://byg.dk/" + "x" * 2048),
+    ("consent_marketing", "maybe"),
+    ("Postcode", "8000"),
+    ("roof type", "tegl"),
+    ("_secret", "x"),
+    ("føde", "x"),
+    ("consent_sms-ok", "on"),
+])
+def test_a_value_that_cannot_be_used_where_it_belongs_is_set_aside_under_its_name(raw_name, value):
+    form = kept({raw_name: value})
+
+    assert form.fields_flagged == [raw_name]
+    assert form.flagged_values == {raw_name: value[:1000]}
+    assert (form.form, form.et_vid, form.page_url, form.consent, form.fields) == ("contact", None, None, {}, {})
+
+
+@pytest.mark.parametrize(("value", "kept_as"), [(["a", "b"], '["a", "b"]'), ({"nested": "x"}, '{"nested": "x"}')])
+def test_an_extra_field_that_is_a_list_or_an_object_is_set_aside_as_json(value, kept_as):
+    form = kept({"roof_type": value})
+
+    assert (form.fields, form.fields_flagged, form.flagged_values) == ({}, ["roof_type"], {"roof_type": kept_as})
+
+
+@pytest.mark.parametrize(("value", "text"), [(True, "true"), (False, "false"), (4500, "4500")])
+def test_a_yes_no_or_number_extra_field_is_kept_as_text(value, text):
+    assert kept({"roof_type": value}).fields == {"roof_type": text}
+
+
+def test_a_null_value_is_no_value():
+    form = kept({"roof_type": None, "name": None})
+
+    assert (form.fields, form.name, form.fields_flagged) == ({}, None, [])
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", ["on"], {"granted": True}])
+def test_a_consent_value_that_is_neither_yes_nor_no_records_no_consent_and_is_flagged(value):
+    form = kept({"consent_marketing": value})
+
+    assert (form.consent, form.fields_flagged) == ({}, ["consent_marketing"])
+
+
+def test_an_over_long_extra_field_is_cut_to_500_characters_and_flagged():
+    form = kept({"notes": "x" * 501})
+
+    assert (form.fields, form.fields_flagged) == ({"notes": "x" * 500}, ["notes"])
 
 
 def test_twenty_extra_fields_are_accepted():
@@ -141,10 +199,12 @@ def test_twenty_extra_fields_are_accepted():
     assert len(FormSubmission.from_fields(raw).fields) == 20
 
 
-def test_more_than_twenty_extra_fields_are_refused():
-    raw = {"email": "many@byg.dk", **{f"extra_{n}": str(n) for n in range(21)}}
+def test_past_twenty_extra_fields_the_rest_are_set_aside_and_flagged():
+    form = kept({f"extra_{n}": str(n) for n in range(22)})
 
-    assert refused(raw).field == "fields"
+    assert list(form.fields) == [f"extra_{n}" for n in range(20)]
+    assert form.fields_flagged == ["extra_20", "extra_21"]
+    assert form.flagged_values == {"extra_20": "20", "extra_21": "21"}
 
 
 def test_blank_extra_fields_do_not_count_towards_the_limit():
@@ -153,22 +213,29 @@ def test_blank_extra_fields_do_not_count_towards_the_limit():
     assert len(FormSubmission.from_fields(raw).fields) == 20
 
 
-@pytest.mark.parametrize(("raw_name", "value"), [
-    ("_form", "quote form!"),
-    ("_next", "/" + "x" * 2048),
-    ("phone", "call me maybe"),
-    ("et_vid", "short"),
-    ("page_url", "javascript:alert(1)"),
-])
-def test_a_bad_control_or_known_field_is_named_as_the_form_sent_it(raw_name, value):
-    assert refused({"email": "ole@byg.dk", raw_name: value}).field == raw_name
+def test_what_is_flagged_and_set_aside_stays_bounded_whatever_is_posted():
+    form = kept({f"Field {n}": "v" * 5000 for n in range(300)} | {"X" * 500: "y"})
+
+    assert len(form.fields_flagged) == 50
+    assert len(form.flagged_values) == 20
+    assert all(len(value) == 1000 for value in form.flagged_values.values())
 
 
-def test_every_fault_is_listed_and_the_first_one_is_named():
-    error = refused({"email": "nope", "consent_marketing": "maybe", "Bad-Name": "x"})
+def test_a_lone_surrogate_in_a_flagged_name_or_value_is_made_storable():
+    form = kept({"Bad\ud800": "v\udc00"})
 
-    assert error.field == "consent_marketing"
-    assert {detail["field"] for detail in error.details} == {"email", "consent_marketing", "Bad-Name"}
+    assert form.fields_flagged == ["Bad?"] and form.flagged_values == {"Bad?": "v?"}
+
+
+def test_only_the_email_is_named_when_everything_else_is_wrong_too():
+    error = refused({"email": "nope", "consent_marketing": "maybe", "Bad-Name": "x", "phone": "ring"})
+
+    assert error.field == "email"
+    assert [detail["field"] for detail in error.details] == ["email"]
+
+
+def test_a_missing_email_says_an_address_is_required():
+    assert refused({"name": "Ole"}).message == "email: an e-mail address is required"
 
 
 # --- CollectedEvent ----------------------------------------------------------------------------------------
