@@ -9,7 +9,7 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 
-from chalicelib import web
+from chalicelib import errors, web
 from chalicelib.api_admin import admin_api
 from chalicelib.api_handover_admin import handover_admin_api
 from chalicelib.api_handovers import handovers_api
@@ -20,6 +20,7 @@ from chalicelib.bootstrap import container
 from chalicelib.http import (
     answers_errors,
     client_ip,
+    error_response,
     gif_response,
     header,
     json_response,
@@ -50,11 +51,38 @@ def observe(event: Request, get_response: Callable[[Request], Response]) -> Resp
             response = get_response(event)
     finally:
         metrics.flush_metrics()
+    response = in_our_shape(response, event)
     if route == "/t.gif" and response.headers.get("Content-Type") != "image/gif":
         # A pixel must never break a page or an e-mail, whatever went wrong behind it.
         response = gif_response()
     logger.info("answered", extra={"status": response.status_code})
     return response
+
+
+def in_our_shape(response: Response, request: Request | None) -> Response:
+    """Chalice's own refusals (a method the route lacks, a content type it does not take, a crash) in the one
+    error shape of every other answer; anything else as it is."""
+    body = response.body
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"} and response.status_code >= 400):
+        return response
+    kind, status = str(body["Code"]), response.status_code
+    method = request.method if request is not None else "this method"
+    error: errors.LeadtrailError
+    if kind == "MethodNotAllowedError":
+        allowed = response.headers.get("Allow", "")
+        error = errors.MethodNotAllowed(f"{method} is not allowed here; use {allowed}", field="method")
+    elif kind == "UnsupportedMediaType":
+        sent = str(body["Message"]).partition(": ")[2] or "this Content-Type"
+        error = errors.UnsupportedMediaType(f"a body sent as {sent} is not taken here; see the route's "
+                                            "documentation for the Content-Type to use", field="Content-Type")
+    elif status >= 500:
+        error = errors.InternalError("something went wrong on our side; please try again")
+    else:
+        error = errors.MalformedInput(str(body["Message"]))
+    shaped = error_response(error, {name: str(value) for name, value in response.headers.items()
+                                    if name.lower() != "content-type" and isinstance(value, str)})
+    shaped.status_code = status
+    return shaped
 
 
 def _request() -> Request:

@@ -75,3 +75,17 @@ class DuplicateRequest(Exception):
     def __init__(self, response: dict[str, Any]):
         super().__init__("duplicate request")
         self.response = response
+
+
+class MethodNotAllowed(LeadtrailError):
+    code = "method_not_allowed"
+
+
+class UnsupportedMediaType(LeadtrailError):
+    code = "unsupported_media_type"
+
+
+class InternalError(LeadtrailError):
+    """Something failed on our side; the answer says no more than that."""
+
+    code = "internal_error"
