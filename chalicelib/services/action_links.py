@@ -25,6 +25,7 @@ class LinkRefused(Unauthorized):
 
     def __init__(self, message: str, expired: bool, tenant_id: str | None = None, owner: str | None = None):
         super().__init__(message, field="token")
+        self.code = "link_expired" if expired else "link_invalid"
         self.expired = expired
         self.tenant_id = tenant_id
         self.owner = owner
@@ -49,6 +50,20 @@ class ActionLinks:
     def read_handover_link(self, handover_id: str, action: str, token: str) -> tuple[str, Actor]:
         """The tenant and the owner a link speaks for, if it was made for this hand-over and action and is
         still valid; otherwise ``LinkRefused`` (an ``Unauthorized`` on the field ``token``)."""
+        claims = self._claims(handover_id, action, token)
+        return claims.tenant_id, Actor(kind="link", owner=claims.data["owner"])
+
+    def companion_token(self, handover_id: str, action: str, token: str, other: str) -> str:
+        """A token for the ``other`` action on the same hand-over, for the same owner and expiring at the same
+        moment: the confirmation page of one link offers both buttons without lengthening its life."""
+        if other not in LINK_ACTIONS:
+            raise ValueError(f"links exist for {' and '.join(LINK_ACTIONS)}, not {other!r}")
+        claims = self._claims(handover_id, action, token)
+        companion = TokenClaims(purpose=HANDOVER_ACTION, tenant_id=claims.tenant_id, subject=handover_id,
+                                expires=claims.expires, data={**claims.data, "action": other})
+        return issue(self.keyring, companion)
+
+    def _claims(self, handover_id: str, action: str, token: str) -> TokenClaims:
         try:
             claims = read(self.keyring, token, HANDOVER_ACTION, self.clock())
         except TokenRefused as refused:
@@ -59,7 +74,7 @@ class ActionLinks:
             raise LinkRefused("the link is not valid", expired=False) from None
         if not _fits(claims, handover_id, action):
             raise LinkRefused("the link is not valid", expired=False)
-        return claims.tenant_id, Actor(kind="link", owner=claims.data["owner"])
+        return claims
 
 
 def _fits(claims: TokenClaims, handover_id: str, action: str) -> bool:

@@ -111,3 +111,37 @@ def test_given_garbage_when_read_as_a_link_then_it_is_not_valid(token: str):
 def test_given_an_action_without_links_when_a_link_is_asked_for_then_none_is_made():
     with pytest.raises(ValueError, match="accept and decline"):
         _links().handover_link("demo", "ho_1", "sales-a@demo.dk", "contacted")
+
+
+# --- the other button on the same page ---------------------------------------------------------------
+
+
+def test_a_companion_token_acts_on_the_same_hand_over_for_the_same_owner_and_expires_with_the_link():
+    clock = Clock()
+    links = _links(clock=clock)
+    url = links.handover_link("demo", "ho_1", "sales-a@demo.dk", "accept")
+    companion = links.companion_token("ho_1", "accept", _token(url), "decline")
+    assert links.read_handover_link("ho_1", "decline", companion) == ("demo", Actor(kind="link",
+                                                                                     owner="sales-a@demo.dk"))
+    assert _refusal(links, "ho_1", "accept", companion).expired is False  # it is for decline only
+    assert _refusal(links, "ho_2", "decline", companion).expired is False
+    clock.now += timedelta(days=14)
+    assert _refusal(links, "ho_1", "decline", companion).expired is True
+
+
+def test_no_companion_comes_from_a_link_that_does_not_hold():
+    links = _links()
+    url = links.handover_link("demo", "ho_1", "sales-a@demo.dk", "accept")
+    with pytest.raises(LinkRefused):
+        links.companion_token("ho_2", "accept", _token(url), "decline")
+    with pytest.raises(ValueError):
+        links.companion_token("ho_1", "accept", _token(url), "contacted")
+
+
+def test_a_refused_link_names_what_went_wrong_for_programs():
+    clock = Clock()
+    links = _links(clock=clock)
+    url = links.handover_link("demo", "ho_1", "sales-a@demo.dk", "accept")
+    assert _refusal(links, "ho_1", "accept", _token(url) + "x").code == "link_invalid"
+    clock.now += timedelta(days=15)
+    assert _refusal(links, "ho_1", "accept", _token(url)).code == "link_expired"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,17 @@ import pytest
 from chalicelib.domain.attribution import DIRECT
 from chalicelib.domain.handover import Notification
 from chalicelib.domain.leads import Lead
-from chalicelib.rendering import LANGUAGES, MESSAGES, TEMPLATES, render_email, render_page, single_line, text
+from chalicelib.rendering import (
+    LANGUAGES,
+    MESSAGES,
+    TEMPLATES,
+    _catalogue,
+    render_email,
+    render_page,
+    single_line,
+    text,
+)
+from chalicelib.services.link_pages import LeadCard, LinkPage, PageSeen, Touchpoint, human_duration, human_time
 from chalicelib.services.notify import compose
 
 HOSTILE = 'Bo\r\nAccept: https://evil.example\n<a href="https://evil.example">Accept</a>'
@@ -56,16 +67,12 @@ def test_every_message_key_a_template_asks_for_is_in_the_catalogue():
 
 
 def _has(language: str, key: str) -> bool:
-    try:
-        text(language, key, who="", due="", owner="")
-    except KeyError:
-        return False
-    return True
+    return key in _catalogue()[language]
 
 
 def test_an_unknown_language_falls_back_to_english():
     assert text("sv", "thanks.title") == text("en", "thanks.title") == "Thank you"
-    assert text(None, "link.expired.title") == "This link has expired"
+    assert text(None, "linkpage.expired.title") == "This link has expired"
     assert 'lang="en"' in render_page("thank_you", "xx", back_to=None)
 
 
@@ -78,15 +85,36 @@ def test_the_thank_you_page_speaks_the_sites_language_and_escapes_where_it_links
     assert "<script>" not in page and "&#34;&gt;&lt;script&gt;" in page
 
 
+CARD = LeadCard(
+    name="Mette Hansen", company="Hansen ApS", message="Ring gerne\nefter kl. 16",
+    first_touch=Touchpoint("E-mail", "spring"),
+    last_touch=Touchpoint("Direct visit", None), pages=(PageSeen("Priser", "https://example.dk/priser", 2, "i dag"),),
+    more_pages=0, arrived="mandag", deadline="tirsdag", overdue=False, email="mette@hansen.dk",
+    email_href="mailto:mette@hansen.dk", phone="+45 12", phone_href="tel:+4512",
+)
+
+
+def _link_page(kind: str, action: str = "accept", **context: object) -> tuple[str, dict[str, object]]:
+    page = LinkPage(kind=kind, language="en", action=action, handover_id="ho_1", context=context)
+    return page.template, {**page.values(), "form_query": "token=a.b", "other_query": "token=c.d"}
+
+
+LINK_PAGES = [
+    _link_page("open"), _link_page("open", "decline"),
+    _link_page("accepted", card=CARD, contact_due="torsdag", contact_within="24 timer"),
+    _link_page("accepted", card=CARD, already=True, accepted_at="mandag"), _link_page("declined", "decline"),
+    _link_page("accepted_before", "decline", card=CARD, accepted_at="mandag"),
+    *[_link_page(kind, who="sales-b@demo.dk", accepted_at="mandag") for kind in
+      ("accepted_by_other", "reassigned", "gap", "declined_before", "moved_on", "failed", "expired", "invalid",
+       "missing")],
+]
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "context"), [
-    ("thank_you", {"back_to": None}),
-    ("link_confirm", {"action": "accept", "form_query": "token=a.b"}),
-    ("link_confirm", {"action": "decline", "form_query": "token=a.b"}),
-    ("link_done", {"action": "accept"}), ("link_done", {"action": "decline"}),
-    *[("link_refused", {"reason": reason}) for reason in ("expired", "invalid", "moved_on", "missing", "failed")],
-])
-def test_every_page_renders_in_both_languages_as_one_language(name: str, context: dict[str, str], language: str):
+@pytest.mark.parametrize(("name", "context"), [("thank_you", {"back_to": None}), *LINK_PAGES])
+def test_every_page_renders_in_both_languages_as_one_language(name: str, context: dict[str, object], language: str):
+    if name == "link_confirm":
+        context = {**context, "card": CARD}
     page = render_page(name, language, **context)
     other = "en" if language == "da" else "da"
     assert f'<html lang="{language}">' in page and page.rstrip().endswith("</html>")
@@ -94,10 +122,39 @@ def test_every_page_renders_in_both_languages_as_one_language(name: str, context
     assert title and title.group(1) and title.group(1) != render_page(name, other, **context).split("<title>")[1]
 
 
-def test_the_confirmation_page_posts_the_token_back_to_its_own_address():
-    page = render_page("link_confirm", "en", action="decline", form_query="token=a.b%22c")
-    assert '<form method="post" action="?token=a.b%22c">' in page
-    assert 'name="reason" maxlength="500"' in page and "Decline lead" in page and "Accept" not in page
+def test_the_confirmation_page_posts_the_token_back_to_its_own_address_and_the_other_action_beside_it():
+    page = render_page("link_confirm", "en", **{**_link_page("open", "decline")[1], "card": CARD,
+                                                "form_query": "token=a.b%22c"})
+    assert '<form method="post" action="?token=a.b%22c" class="act panel">' in page
+    assert '<form method="post" action="accept?token=c.d" class="act panel other">' in page
+    assert 'name="reason" maxlength="500"' in page and '<label for="reason">Reason (optional)</label>' in page
+    assert page.index("Decline the lead") < page.index("Accept the lead")
+
+
+def test_contact_details_are_on_the_card_only_when_asked_for():
+    hidden = render_page("link_confirm", "en", **{**_link_page("open")[1], "card": CARD})
+    name, context = _link_page("accepted", card=CARD)
+    shown = render_page(name, "en", **context)
+    assert "mette@hansen.dk" not in hidden and "tel:" not in hidden
+    assert '<a href="mailto:mette@hansen.dk">mette@hansen.dk</a>' in shown and '<a href="tel:+4512">+45 12</a>' in shown
+
+
+def test_a_time_is_written_for_people_in_the_zone_and_the_language():
+    moment = "2026-12-01T09:00:00.000Z"
+    assert human_time(moment, "Europe/Copenhagen", "da") == "tirsdag 1. december kl. 10:00 (Europe/Copenhagen)"
+    assert human_time(moment, "Europe/Copenhagen", "en") == "Tuesday 1 December at 10:00 (Europe/Copenhagen)"
+    assert human_time(moment, "UTC", "en") == "Tuesday 1 December at 09:00 (UTC)"
+    assert human_time("2027-01-04T07:00:00.000Z", "Europe/Copenhagen", "da",
+                      now=datetime(2026, 12, 30, tzinfo=UTC)) == "mandag 4. januar 2027 kl. 08:00 (Europe/Copenhagen)"
+    # Summer time: Copenhagen is two hours ahead in July.
+    assert human_time("2026-07-01T10:00:00.000Z", "Europe/Copenhagen", "en").endswith("at 12:00 (Europe/Copenhagen)")
+
+
+def test_a_duration_is_written_in_whole_units():
+    assert human_duration(timedelta(hours=24), "en") == "1 day"
+    assert human_duration(timedelta(hours=24), "da", days=False) == "24 timer"
+    assert human_duration(timedelta(days=2, hours=1, minutes=30), "en") == "2 days, 1 hour and 30 minutes"
+    assert human_duration(timedelta(minutes=1), "da") == "1 minut"
 
 
 # --- e-mails --------------------------------------------------------------------------------------
