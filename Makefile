@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m chalicelib.local.stack
+	@$(PY) -m chalicelib.local.stack
 
 test: lint typecheck package unit
 

@@ -80,6 +80,10 @@ def handler_segment(name: str, **annotations: str) -> Iterator[None]:
         yield
 
 
+def _metrics_disabled() -> bool:
+    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def seconds(name: str, value: float) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=value)
 
@@ -90,6 +94,8 @@ def count(name: str, value: int = 1, **dimensions: str) -> None:
         return
     if not dimensions:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        return
+    if _metrics_disabled():  # Powertools' switch silences ``metrics`` but not ``single_metric``
         return
     with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value=SERVICE)

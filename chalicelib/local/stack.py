@@ -6,9 +6,11 @@ seeded demo tenants, and the API with its demo website, until Ctrl-C.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -35,9 +37,41 @@ def local_environment(api_port: int, aws_port: int) -> dict[str, str]:
     }
 
 
+class PortProblem(Exception):
+    """A port the stack cannot listen on, said in one line that names the variable that moves it."""
+
+
+def port_from(variable: str, default: int) -> int:
+    text = os.environ.get(variable, str(default)).strip()
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise PortProblem(f"{variable}={text!r} is not a port number (1-65535); set {variable} to a free port")
+    return int(text)
+
+
+def check_free(port: int, variable: str, what: str) -> None:
+    """Fail at once, before anything starts, when another process listens on the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers do: a port left in TIME_WAIT by the last run is free; a listening one is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            busy = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+            raise PortProblem(f"port {port} ({what}) {busy}: stop what uses it, or set {variable} to another "
+                              f"port, e.g. {variable}={port + 1} make run") from None
+
+
 def main() -> int:
-    api_port = int(os.environ.get("PORT", "8000"))
-    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    try:
+        api_port = port_from("PORT", 8000)
+        aws_port = port_from("LOCAL_AWS_PORT", 4566)
+        if api_port == aws_port:
+            raise PortProblem(f"PORT and LOCAL_AWS_PORT are both {api_port}; give them different ports")
+        check_free(api_port, "PORT", "the API")
+        check_free(aws_port, "LOCAL_AWS_PORT", "the AWS emulator")
+    except PortProblem as problem:
+        print(f"Leadtrail local stack: {problem}", file=sys.stderr, flush=True)
+        return 1
     os.environ.update(local_environment(api_port, aws_port))
 
     import boto3
@@ -61,15 +95,15 @@ def main() -> int:
     seed(repositories.tenancy, repositories.journeys, api_origin)
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.notify import ConsoleMailer
     from chalicelib.adapters.timers import LocalTimers
     from chalicelib.domain.clock import system_clock
+    from chalicelib.local.mail import PrintingMailer
     from chalicelib.local.stream_reader import StreamReader
 
     factory = CLIFactory(str(PROJECT_DIR), environ=os.environ)
     server = create_local_server(factory, HOST, api_port, "local")
     # Step Functions' stand-in: the same deadline handler, run in-process at each due time.
-    wiring = bootstrap.Container(mailer_override=ConsoleMailer())
+    wiring = bootstrap.Container(mailer_override=PrintingMailer())
     timers = LocalTimers(lambda tenant, handover: wiring.handovers.fire_due(tenant, handover), system_clock,
                          sweep=lambda: wiring.handovers.sweep())
     wiring.timers_override = timers
@@ -96,6 +130,7 @@ def main() -> int:
         f"  owner keys     {'   '.join(f'{owner}: {key}' for owner, key in DEMO_OWNER_KEYS.items())}\n"
         f"  timers         in-process, same deadline handler as the state machine\n"
         f"  change stream  read from the emulator, same consumers as the Lambda (e-mails print here)\n"
+        f"  data           in memory: kept until the stack stops; each start seeds the demo again\n"
         f"  try            curl -H 'Authorization: Bearer {DEMO_ADMIN_KEY}' '{api_origin}/leads?stage=consideration'\n"
         f"Ctrl-C stops everything.\n",
         flush=True,
