@@ -88,6 +88,13 @@ def form_preflight(site: str) -> Response:
     return preflight(_request(), site, "Content-Type, Idempotency-Key")
 
 
+@site_api.route("/snippet-forms.js", methods=["GET"])
+def forms_script() -> Response:
+    """What the snippet loads on a page with a form that posts here: inline problems, one lead per click."""
+    return Response(body=web.forms_script(), headers={
+        "Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "public, max-age=300"})
+
+
 # --- the demo website (local stack only) --------------------------------------------------------
 
 if settings().demo_site:

@@ -123,6 +123,17 @@
     };
   }
 
+  function forms() { // a page with a form that posts to Leadtrail gets the script that shows its problems inline
+    for (var i = 0; i < d.forms.length; i++) {
+      if (String(d.forms[i].action).indexOf(base + '/forms/') === 0) {
+        var js = d.createElement('script');
+        js.async = true;
+        js.src = base + '/snippet-forms.js';
+        return d.head.appendChild(js);
+      }
+    }
+  }
+
   try {
     me = d.currentScript || d.querySelector('script[data-site][src*="snippet.js"]');
     if (!me) return;
@@ -140,5 +151,6 @@
     // Queued calls first: a queued "consent, false" must win over auto-start.
     for (var i = 0; i < pending.length; i++) w.leadtrail.apply(null, pending[i]);
     if (me.getAttribute('data-consent') !== 'required') start();
+    if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', safe(forms)); else forms();
   } catch (e) {}
 })(window, document);
