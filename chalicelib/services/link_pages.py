@@ -125,15 +125,19 @@ class LinkPage:
                 "fields": [{"field": field_name, "message": message}]}
 
 
-def human_time(moment: str | datetime, timezone: str, language: str, now: datetime | None = None) -> str:
+def human_time(moment: str | datetime, timezone: str, language: str, now: datetime | None = None,
+               zone_named: bool = True) -> str:
     """``tirsdag 1. december kl. 10:00 (Europe/Copenhagen)``: the weekday, date and time in a zone, in words
-    of the language; the year only when it is not this year."""
+    of the language; the year only when it is not this year; the zone's name unless ``zone_named`` is off
+    (a list of times that the page names the zone of once)."""
     instant = parse_iso(moment) if isinstance(moment, str) else moment
     local = instant.astimezone(ZoneInfo(timezone))
     weekday = text(language, "linkpage.weekdays").split()[local.weekday()]
     month = text(language, "linkpage.months").split()[local.month - 1]
     this_year = (now or instant).astimezone(ZoneInfo(timezone)).year
     key = "linkpage.time" if local.year == this_year else "linkpage.time_with_year"
+    if not zone_named:
+        key = key.replace("linkpage.time", "linkpage.time_unzoned")
     return text(language, key, weekday=weekday, day=local.day, month=month, year=local.year,
                 time=f"{local.hour:02d}:{local.minute:02d}", zone=timezone)
 
@@ -290,7 +294,7 @@ class LinkPages:
                 seen[view.url] = (view.title or title, count + 1, max(last, view.at))
         rows = sorted(seen.items(), key=lambda row: row[1][2], reverse=True)
         return [PageSeen(label=title or url, url=_web_address(url), count=count,
-                         last_seen=human_time(last, zone, language, now))
+                         last_seen=human_time(last, zone, language, now, zone_named=False))
                 for url, (title, count, last) in rows]
 
 
