@@ -72,7 +72,8 @@ def _offer(stack: LocalStack, lead_email: str, owner: str | None = None, skip: i
                 offers.append((to.group(1), accept, decline))
         return offers[skip] if len(offers) > skip else None
 
-    return _wait(f"an offer e-mail about {lead_email}", find)  # type: ignore[no-any-return]
+    found: tuple[str, str, str] = _wait(f"an offer e-mail about {lead_email}", find)
+    return found
 
 
 def _form(stack: LocalStack, **fields: str) -> tuple[str, str]:
