@@ -415,3 +415,30 @@ def test_a_browser_never_gets_json_from_a_link(api: Api):
     for headers in ({"Accept": "text/html,application/json"}, {"Accept": "*/*"}, {}):
         answer = api.client.http.get(accept.replace("token=", "token=x"), headers=headers)
         assert answer.status_code == 400 and answer.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_card_opened_after_the_deadline_says_it_has_passed_and_can_still_be_accepted(api: Api):
+    _without_calendar(api, language="da")
+    lead_id, _ = _lead(api)
+    accept, _ = _links(api)
+    api.clock.advance(hours=5)  # past four hours, before the reassignment at six
+    api.run_timers()
+    answer = _get(api, accept)
+    assert answer.status_code == 200 and "Fristen er overskredet, men du kan stadig acceptere leadet." in _page(answer)
+    assert _post(api, accept).status_code == 200
+    assert _handover(api, lead_id)["accepted_late"] is True
+
+
+def test_the_accepted_page_says_when_contact_was_reported(api: Api):
+    _journey(api)
+    lead_id, _ = _lead(api)
+    accept, _ = _links(api)
+    _post(api, accept)
+    api.clock.advance(hours=2)
+    handover_id = _handover(api, lead_id)["handover_id"]
+    reported = api.client.http.post(f"/handovers/{handover_id}/contacted", body=b"{}", headers={
+        "Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/json"})
+    assert reported.status_code == 200, reported.body
+    page = _page(_get(api, accept))
+    assert "Du meldte kontakt mandag 23. november kl. 12:30 (Europe/Copenhagen)." in page
+    assert "inden for 24 timer" not in page
