@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -28,11 +29,8 @@ def _admin() -> str:
 @admin_api.route("/admin/journey", methods=["GET"])
 @answers_errors
 def get_journey() -> Response:
-    document = container().journeys.document(_admin())
-    webhook = document["definition"].get("webhook")
-    if webhook:
-        document["definition"]["webhook"] = {**webhook, "secret": "********"}
-    return json_response(document)
+    """The journey as ``PUT /admin/journey`` takes it back (the webhook secret masked; sent back, it is kept)."""
+    return json_response(container().journeys.document(_admin()))
 
 
 @admin_api.route("/admin/journey", methods=["PUT"], content_types=["application/json"])
@@ -56,8 +54,62 @@ def create_owner() -> Response:
     address = _email_address(email)
     if language not in (None, "da", "en"):
         raise InvalidInput("language must be da or en", field="language")
-    key = register_owner(container().repositories.tenancy, tenant_id, owner, address, language)
+    key = register_owner(container().repositories.tenancy, tenant_id, owner, address, language, at=_now())
     return json_response({"owner": owner, "email": address, "user_key": key}, status=201)
+
+
+@admin_api.route("/admin/owners", methods=["GET"])
+@answers_errors
+def list_owners() -> Response:
+    from chalicelib.services import tenancy
+
+    return json_response(tenancy.list_owners(container().repositories.tenancy, _admin()))
+
+
+@admin_api.route("/admin/owners/{owner}", methods=["PATCH"], content_types=["application/json"])
+@answers_errors
+def change_owner(owner: str) -> Response:
+    """``active`` and/or ``away_until``: routing offers new leads only to owners who are active and not away."""
+    from chalicelib.services import tenancy
+
+    tenant_id = _admin()
+    return json_response(tenancy.set_owner_availability(container().repositories.tenancy, tenant_id,
+                                                        _owner_id(owner), json_body(_request()), container().clock()))
+
+
+@admin_api.route("/admin/owners/{owner}/keys", methods=["POST"])
+@answers_errors
+def issue_owner_key(owner: str) -> Response:
+    """A new user key, shown once in this answer; the owner's earlier keys stop working."""
+    from chalicelib.services import tenancy
+
+    tenant_id = _admin()
+    return json_response(tenancy.issue_owner_key(container().repositories.tenancy, tenant_id, _owner_id(owner),
+                                                 _now()), status=201)
+
+
+@admin_api.route("/admin/owners/{owner}/keys/{key_id}", methods=["DELETE"])
+@answers_errors
+def revoke_owner_key(owner: str, key_id: str) -> Response:
+    from chalicelib.services import tenancy
+
+    tenant_id = _admin()
+    return json_response(tenancy.revoke_owner_key(container().repositories.tenancy, tenant_id, _owner_id(owner),
+                                                  unquote(key_id)))
+
+
+def _now() -> str:
+    from chalicelib.domain.clock import iso
+
+    return iso(container().clock())
+
+
+def _owner_id(raw: str) -> str:
+    """The owner id from the path (API Gateway decodes it; chalice's local gateway does not)."""
+    owner = unquote(raw)
+    if not owner or len(owner) > 254 or any(char.isspace() or not char.isprintable() for char in owner):
+        raise InvalidInput("the owner in the path must be an owner id (usually the e-mail)", field="owner")
+    return owner
 
 
 def _email_address(value: Any) -> str:

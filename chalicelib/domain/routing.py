@@ -2,13 +2,15 @@
 
 Routing yields an ordered list of *candidates*: the chosen owner first, then whoever comes next.
 A decline or a ``reassign`` step moves to the next candidate who has not had the hand-over
-declined, so a lead never goes back to someone who said no.
+declined, so a lead never goes back to someone who said no. Owners who are inactive or away are left
+out of the candidates (``available_first``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -73,3 +75,31 @@ def next_owner(candidate_list: Sequence[str], current: str | None, declined: Seq
         if owner != current and owner not in declined:
             return owner
     return None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an owner takes new leads: not when inactive, nor while away (until ``away_until``, UTC ISO)."""
+
+    active: bool = True
+    away_until: str | None = None
+
+    def available_at(self, now: str) -> bool:
+        return self.active and (self.away_until is None or self.away_until <= now)
+
+
+ALL_UNAVAILABLE = "every candidate is inactive or away; offered in the usual order"
+
+
+def available_first(candidate_list: Sequence[str], availability: Mapping[str, Availability], now: str
+                    ) -> tuple[list[str], str | None]:
+    """The candidates who take leads now, in their order, and a note for the timeline when that is no one.
+
+    An owner who is not registered (or whose availability is unknown) is available. When every candidate is
+    unavailable the lead still goes to someone: the usual order is kept, so the ladder (reminders, escalation,
+    reassignment, gap) runs as for any hand-over, and the note says why.
+    """
+    kept = [owner for owner in candidate_list if availability.get(owner, Availability()).available_at(now)]
+    if kept or not candidate_list:
+        return kept, None
+    return list(candidate_list), ALL_UNAVAILABLE

@@ -43,7 +43,7 @@ def seed(tenancy: TenantRegistry, journeys: JourneyRepository, api_origin: str) 
     journey = JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json", exclude_none=True)
     journeys.save_journey("demo", journey, "2026-01-01T00:00:00.000Z")
     for owner, key in DEMO_OWNER_KEYS.items():
-        register_owner(tenancy, "demo", owner, owner, "da", user_key=key)
+        register_owner(tenancy, "demo", owner, owner, "da", user_key=key, at="2026-01-01T00:00:00.000Z")
     register_tenant(
         tenancy,
         Tenant(tenant_id="other", name="Other Company A/S", language="en"),

@@ -26,6 +26,30 @@ class Tenant:
 
 
 @dataclass(frozen=True)
+class OwnerKey:
+    """One of an owner's user keys: its public id and when it was issued (the key itself is stored hashed)."""
+
+    key_id: str
+    key_hash: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A salesperson or reseller who can be handed leads; ``keys`` is None for an owner registered before keys
+    had ids (their one key works until a key is issued or revoked)."""
+
+    tenant_id: str
+    owner: str
+    email: str
+    language: str | None = None
+    active: bool = True
+    away_until: str | None = None
+    keys: tuple[OwnerKey, ...] | None = None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
 class Receipt:
     """The recorded answer to a request, so a retry gets the same answer and changes nothing."""
 
@@ -109,11 +133,30 @@ class TenantRegistry(abc.ABC):
     def tenant(self, tenant_id: str) -> Tenant | None: ...
 
     @abc.abstractmethod
-    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str) -> None: ...
+    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str,
+                   key: OwnerKey | None = None) -> None:
+        """Register an owner, or update one's contact details; its key becomes its only one (``key`` gives its id
+        and time; ``key_hash`` alone is an owner from before key ids)."""
 
     @abc.abstractmethod
     def owner_contact(self, tenant_id: str, owner: str) -> tuple[str, str | None] | None:
         """(e-mail, language) of a registered owner."""
+
+    @abc.abstractmethod
+    def owners(self, tenant_id: str, names: Sequence[str] | None = None) -> list[Owner]:
+        """The tenant's owners by id (or only those of ``names``; unknown names are left out)."""
+
+    @abc.abstractmethod
+    def replace_owner_keys(self, tenant_id: str, owner: str, key: OwnerKey) -> Owner | None:
+        """``key`` becomes the owner's only key (every other one is revoked); None when there is no such owner."""
+
+    @abc.abstractmethod
+    def revoke_owner_key(self, tenant_id: str, owner: str, key_id: str) -> Owner | None:
+        """The owner without that key (unchanged when it has no such key); None when there is no such owner."""
+
+    @abc.abstractmethod
+    def set_owner_availability(self, tenant_id: str, owner: str, changes: dict[str, Any]) -> Owner | None:
+        """``active`` and/or ``away_until`` (None clears it) set as given; None when there is no such owner."""
 
 
 class JourneyRepository(abc.ABC):
@@ -170,7 +213,12 @@ class LeadRepository(abc.ABC):
         """A lead's timeline events in order, a page at a time."""
 
     @abc.abstractmethod
-    def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage: ...
+    def leads_in_stage(self, tenant_id: str, stage: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        """Leads that entered ``stage`` at or after ``since``, the latest first."""
+
+    @abc.abstractmethod
+    def recent_leads(self, tenant_id: str, since: str, limit: int, cursor: str | None) -> LeadPage:
+        """The tenant's leads created at or after ``since``, newest first."""
 
 
 class HandoverRepository(abc.ABC):
@@ -181,10 +229,12 @@ class HandoverRepository(abc.ABC):
     def lead_handovers(self, tenant_id: str, lead_id: str) -> list[HandoverState]: ...
 
     @abc.abstractmethod
-    def save_handover_change(self, change: Change, expected_version: int, lead: LeadUpdate | None = None) -> None:
+    def save_handover_change(self, change: Change, expected_version: int | None,
+                             lead: LeadUpdate | None = None) -> None:
         """The hand-over's new state and its events (and the lead's move), all or nothing.
 
-        Raises ``ConcurrentUpdate`` when the hand-over (or the lead) changed since it was read.
+        ``expected_version`` None: a new hand-over (a rescue), which must not exist yet. Raises
+        ``ConcurrentUpdate`` when the hand-over (or the lead) changed since it was read, or already exists.
         """
 
     @abc.abstractmethod

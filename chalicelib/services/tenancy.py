@@ -1,4 +1,5 @@
-"""Who is asking: sites by their public key, tenants by their admin key."""
+"""Who is asking (sites by their public key, tenants by their admin key, owners by their user key), and the
+tenant's owners: their keys and whether they take leads."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Any
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.capture import Site
-from chalicelib.domain.clock import Clock
-from chalicelib.errors import ForeignOrigin, Unauthorized, UnknownSite
-from chalicelib.services.ports import SiteDirectory, Tenant, TenantRegistry
+from chalicelib.domain.clock import Clock, iso, parse_instant
+from chalicelib.domain.routing import Availability
+from chalicelib.errors import ForeignOrigin, InvalidInput, NotFound, Unauthorized, UnknownSite
+from chalicelib.services.ports import Owner, OwnerKey, SiteDirectory, Tenant, TenantRegistry
 
 # Anyone can send unknown site keys and bearer tokens: the caches are bounded, and a miss is
 # remembered only briefly (so a new site or key works within seconds).
@@ -65,6 +67,8 @@ class Tenancy:
         owner = self._cached(self._user_keys, key_hash, self.directory.owner_for_key)
         if owner is None:
             raise Unauthorized("the key is not valid", field="Authorization")
+        # Only a refused key is remembered: a revoked key must stop working at once, in every Lambda.
+        self._user_keys.pop(key_hash, None)
         return owner[0], Actor(kind="owner", owner=owner[1])
 
     def _cached(self, cache: OrderedDict[str, tuple[datetime, Any]], key: str, load: Callable[[str], Any]) -> Any:
@@ -109,12 +113,100 @@ def register_tenant(
     store.save_tenant(tenant, sites, [hash_admin_key(key) for key in admin_keys])
 
 
-def register_owner(store: TenantRegistry, tenant_id: str, owner: str, email: str, language: str | None = None,
-                   user_key: str | None = None) -> str:
-    """Give an owner (salesperson, reseller) a user key to act on their hand-overs; returns the key.
-
-    The key is shown once; only its hash is stored.
-    """
+def new_owner_key(at: str, user_key: str | None = None) -> tuple[str, OwnerKey]:
+    """A user key (shown once) and what is stored of it: its hash, a public id to revoke it by, when issued."""
     key = user_key or "uk_" + secrets.token_urlsafe(24)
-    store.save_owner(tenant_id, owner, email, language, hash_admin_key(key))
+    key_hash = hash_admin_key(key)
+    return key, OwnerKey(key_id="key_" + key_hash[:12], key_hash=key_hash, issued_at=at)
+
+
+def register_owner(store: TenantRegistry, tenant_id: str, owner: str, email: str, language: str | None = None,
+                   user_key: str | None = None, at: str = "") -> str:
+    """Register an owner (salesperson, reseller), or again with new contact details; returns its new user key.
+
+    The key is shown once; only its hash is stored. It becomes the owner's only key: a retry that lost the
+    answer gets a key that works, and the one it never saw stops working.
+    """
+    key, stored = new_owner_key(at, user_key)
+    store.save_owner(tenant_id, owner, email, language, stored.key_hash, stored)
     return key
+
+
+def owner_summary(owner: Owner) -> dict[str, Any]:
+    """An owner as the admin API shows it; ``last_activity_at`` is when it was registered or last given a key."""
+    issued = [key.issued_at for key in owner.keys or () if key.issued_at]
+    return {
+        "owner": owner.owner, "email": owner.email, "language": owner.language, "active": owner.active,
+        "away_until": owner.away_until,
+        "keys": None if owner.keys is None else [{"key_id": key.key_id, "issued_at": key.issued_at}
+                                                 for key in owner.keys],
+        "last_activity_at": max([*issued, *([owner.created_at] if owner.created_at else [])], default=None),
+    }
+
+
+def list_owners(store: TenantRegistry, tenant_id: str) -> dict[str, Any]:
+    """The tenant's owners by id, with whether they take leads now and their keys' ids."""
+    return {"owners": [owner_summary(owner) for owner in store.owners(tenant_id)]}
+
+
+def issue_owner_key(store: TenantRegistry, tenant_id: str, owner: str, at: str) -> dict[str, Any]:
+    """A new user key for the owner, shown once; every key it had before stops working."""
+    key, stored = new_owner_key(at)
+    previous = store.owners(tenant_id, [owner])
+    updated = store.replace_owner_keys(tenant_id, owner, stored)
+    if updated is None:
+        raise NotFound(f"no owner {owner!r}; register it with POST /admin/owners", field="owner")
+    revoked = [old.key_id for old in (previous[0].keys or ()) if old.key_id != stored.key_id] if previous else []
+    return {"owner": owner, "key_id": stored.key_id, "user_key": key, "issued_at": at, "revoked": revoked}
+
+
+def revoke_owner_key(store: TenantRegistry, tenant_id: str, owner: str, key_id: str) -> dict[str, Any]:
+    """The key stops working; revoking it again changes nothing."""
+    before = store.owners(tenant_id, [owner])
+    updated = store.revoke_owner_key(tenant_id, owner, key_id)
+    if updated is None or not before:
+        raise NotFound(f"no owner {owner!r}", field="owner")
+    had = before[0].keys is not None and key_id in {key.key_id for key in before[0].keys}
+    return {**owner_summary(updated), "key_id": key_id, "changed": had}
+
+
+def set_owner_availability(store: TenantRegistry, tenant_id: str, owner: str, body: dict[str, Any],
+                           now: datetime) -> dict[str, Any]:
+    """``active`` and ``away_until`` as given; an ``away_until`` that has passed (or null) means back now."""
+    unknown = [name for name in body if name not in ("active", "away_until")]
+    if unknown:
+        raise InvalidInput(f"{unknown[0]} cannot be changed here; send active and/or away_until",
+                           field=unknown[0], details=[{"field": name, "message": f"{name} is not a field here"}
+                                                      for name in unknown])
+    if not body:
+        raise InvalidInput("send active (true or false) and/or away_until (a time, or null)", field="body")
+    changes: dict[str, Any] = {}
+    if "active" in body:
+        if not isinstance(body["active"], bool):
+            raise InvalidInput("active must be true or false", field="active")
+        changes["active"] = body["active"]
+    if "away_until" in body:
+        changes["away_until"] = _away_until(body["away_until"], now)
+    updated = store.set_owner_availability(tenant_id, owner, changes)
+    if updated is None:
+        raise NotFound(f"no owner {owner!r}", field="owner")
+    return owner_summary(updated)
+
+
+def _away_until(value: Any, now: datetime) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = parse_instant(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidInput("away_until must be a time like 2026-12-01T08:00:00Z (or null: back now)",
+                           field="away_until")
+    return iso(moment) if moment > now else None
+
+
+def availability_of(store: TenantRegistry, tenant_id: str, owners: Sequence[str]) -> dict[str, Availability]:
+    """Whether each registered owner of ``owners`` takes new leads (for ``routing.available_first``)."""
+    return {owner.owner: Availability(active=owner.active, away_until=owner.away_until)
+            for owner in store.owners(tenant_id, list(owners))}

@@ -94,6 +94,25 @@ class Table:
             ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
         )
 
+    def batch_get(self, keys: list[Key]) -> list[dict[str, Any]]:
+        """The items of those keys that exist, in no particular order (unprocessed keys are asked again)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            chunk = dict.fromkeys(keys[start:start + 100])
+            pending: list[Any] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
+            attempt = 0
+            while pending:
+                answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": pending}})
+                found += [from_item(dict(item)) for item in answer.get("Responses", {}).get(self.name, [])]
+                unprocessed: Any = answer.get("UnprocessedKeys", {}).get(self.name, {})
+                pending = list(unprocessed.get("Keys", []))
+                if pending:
+                    attempt += 1
+                    if attempt > MAX_BATCH_ATTEMPTS:
+                        raise RuntimeError(f"{len(pending)} keys stayed unprocessed after {attempt} attempts")
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+        return found
+
     def batch_put(self, items: list[dict[str, Any]]) -> None:
         for start in range(0, len(items), 25):
             pending: list[Any] = [{"PutRequest": {"Item": to_item(item)}} for item in items[start:start + 25]]

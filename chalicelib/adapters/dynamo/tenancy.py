@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.table import Table, keyed
+from chalicelib.adapters.dynamo.table import Table, from_item, keyed, to_item
 from chalicelib.domain.capture import Site
-from chalicelib.services.ports import SiteDirectory, Tenant, TenantRegistry
+from chalicelib.services.ports import Owner, OwnerKey, SiteDirectory, Tenant, TenantRegistry
+
+MAX_OWNERS = 1000
 
 
 def site_item(site: Site) -> dict[str, Any]:
@@ -19,6 +24,29 @@ def site_item(site: Site) -> dict[str, Any]:
 def site_from(item: dict[str, Any]) -> Site:
     return Site(site_key=item["site_key"], tenant_id=item["tenant_id"],
                 allowed_origins=tuple(item.get("allowed_origins", [])), language=item.get("language", "en"))
+
+
+def owner_item(owner: Owner) -> dict[str, Any]:
+    # Owners written before the owners' index existed get its keys when they are next written.
+    gsi1pk, gsi1sk = keys.owners_index(owner.tenant_id, owner.owner)
+    return keyed(
+        keys.owner(owner.tenant_id, owner.owner), kind="owner", gsi1pk=gsi1pk, gsi1sk=gsi1sk,
+        tenant_id=owner.tenant_id, owner=owner.owner, email=owner.email, language=owner.language,
+        active=owner.active, away_until=owner.away_until, created_at=owner.created_at,
+        keys=None if owner.keys is None else [
+            {"key_id": key.key_id, "key_hash": key.key_hash, "issued_at": key.issued_at} for key in owner.keys],
+    )
+
+
+def owner_from(tenant_id: str, item: dict[str, Any]) -> Owner:
+    stored_keys = item.get("keys")
+    return Owner(
+        tenant_id=tenant_id, owner=str(item["owner"]), email=str(item["email"]), language=item.get("language"),
+        active=bool(item.get("active", True)), away_until=item.get("away_until"), created_at=item.get("created_at"),
+        keys=None if stored_keys is None else tuple(
+            OwnerKey(key_id=key["key_id"], key_hash=key["key_hash"], issued_at=key["issued_at"])
+            for key in stored_keys),
+    )
 
 
 class DynamoTenancy(SiteDirectory, TenantRegistry):
@@ -47,16 +75,96 @@ class DynamoTenancy(SiteDirectory, TenantRegistry):
         item = self.table.get(keys.admin_key(key_hash))
         return None if item is None else str(item["tenant_id"])
 
-    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str) -> None:
-        self.table.batch_put([
-            keyed(keys.owner(tenant_id, owner), kind="owner", owner=owner, email=email, language=language),
-            keyed(keys.user_key(key_hash), kind="user_key", tenant_id=tenant_id, owner=owner),
-        ])
+    # --- owners ---------------------------------------------------------------------------------
+
+    def _owner(self, tenant_id: str, owner: str) -> Owner | None:
+        item = self.table.get(keys.owner(tenant_id, owner), consistent=True)
+        return None if item is None else owner_from(tenant_id, item)
+
+    def save_owner(self, tenant_id: str, owner: str, email: str, language: str | None, key_hash: str,
+                   key: OwnerKey | None = None) -> None:
+        previous = self._owner(tenant_id, owner)
+        registered = Owner(
+            tenant_id=tenant_id, owner=owner, email=email, language=language,
+            active=previous.active if previous else True, away_until=previous.away_until if previous else None,
+            created_at=(previous.created_at if previous else None) or (key.issued_at if key else None),
+            keys=(key,) if key else None,
+        )
+        self._write_keys(registered, previous, key_hash)
+
+    def _write_keys(self, owner: Owner, previous: Owner | None, key_hash: str) -> None:
+        """The new key first, then the owner that lists it, then the revoked keys' lookups go."""
+        self.table.put(keyed(keys.user_key(key_hash), kind="user_key", tenant_id=owner.tenant_id, owner=owner.owner))
+        self.table.put(owner_item(owner))
+        kept = {key.key_hash for key in owner.keys or ()} | {key_hash}
+        for old in (previous.keys or ()) if previous else ():
+            if old.key_hash not in kept:
+                self.table.delete(keys.user_key(old.key_hash))
 
     def owner_for_key(self, key_hash: str) -> tuple[str, str] | None:
         item = self.table.get(keys.user_key(key_hash))
-        return None if item is None else (str(item["tenant_id"]), str(item["owner"]))
+        if item is None:
+            return None
+        tenant_id, owner_id = str(item["tenant_id"]), str(item["owner"])
+        owner = self._owner(tenant_id, owner_id)
+        # An owner from before key ids lists no keys: its one key stands until a key is issued or revoked.
+        if owner is None or (owner.keys is not None and key_hash not in {key.key_hash for key in owner.keys}):
+            return None
+        return tenant_id, owner_id
 
     def owner_contact(self, tenant_id: str, owner: str) -> tuple[str, str | None] | None:
         item = self.table.get(keys.owner(tenant_id, owner))
         return None if item is None else (str(item["email"]), item.get("language"))
+
+    def owners(self, tenant_id: str, names: Sequence[str] | None = None) -> list[Owner]:
+        if names is not None:
+            items = self.table.batch_get([keys.owner(tenant_id, name) for name in names])
+        else:
+            items = self.table.query(
+                max_items=MAX_OWNERS, IndexName="gsi1", KeyConditionExpression="gsi1pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": keys.owners_partition(tenant_id)}},
+            )
+        return sorted((owner_from(tenant_id, item) for item in items), key=lambda owner: owner.owner)
+
+    def replace_owner_keys(self, tenant_id: str, owner: str, key: OwnerKey) -> Owner | None:
+        previous = self._owner(tenant_id, owner)
+        if previous is None:
+            return None
+        updated = replace(previous, keys=(key,))
+        self._write_keys(updated, previous, key.key_hash)
+        return updated
+
+    def revoke_owner_key(self, tenant_id: str, owner: str, key_id: str) -> Owner | None:
+        previous = self._owner(tenant_id, owner)
+        if previous is None or previous.keys is None or key_id not in {key.key_id for key in previous.keys}:
+            return previous
+        remaining = tuple(key for key in previous.keys if key.key_id != key_id)
+        updated = replace(previous, keys=remaining)
+        self.table.put(owner_item(updated))
+        for key in previous.keys:
+            if key.key_id == key_id:
+                self.table.delete(keys.user_key(key.key_hash))
+        return updated
+
+    def set_owner_availability(self, tenant_id: str, owner: str, changes: dict[str, Any]) -> Owner | None:
+        pk, sk = keys.owner(tenant_id, owner)
+        gsi1pk, gsi1sk = keys.owners_index(tenant_id, owner)
+        sets = {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk, **{name: value for name, value in changes.items()
+                                                        if value is not None}}
+        removes = [name for name, value in changes.items() if value is None]
+        names = {f"#{name}": name for name in [*sets, *removes]}
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
+        try:
+            answer = self.table.client.update_item(
+                TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item({f":{name}": value for name, value in sets.items()}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return owner_from(tenant_id, from_item(dict(answer["Attributes"])))
