@@ -143,3 +143,44 @@ def test_a_range_rule_accepted_by_validation_never_fails_on_a_visitor_value():
                                          "rules": [{"range": ["1" * 200, "9" * 200], "owner": "a"}]}
     route = JourneyDefinition.model_validate(document).handovers[0].route
     assert rule_matches(route.rules[0], "5" * 200) is True  # type: ignore[union-attr]
+
+
+# --- every problem in one answer, each at its path, in plain words ---------------------------------
+
+
+def test_every_problem_is_reported_at_its_path_without_library_prefixes():
+    document = journey(sla={"accept_within": "PT4H", "calendar": "mars-hours"},
+                       escalation=[{"at": "50%", "action": "remind"}, {"at": "200%", "action": "gap"},
+                                   {"at": "250%", "action": "reassign"}])
+    document["language"] = "fr"
+    problems = dict(refusal(document))
+    assert set(problems) == {"handovers.0.sla.calendar", "handovers.0.escalation.2.at", "language"}
+    assert "mars-hours" in problems["handovers.0.sla.calendar"]
+    assert "after the gap step at 200%" in problems["handovers.0.escalation.2.at"]
+    assert not any(message.startswith(("Value error", "Assertion failed")) for message in problems.values())
+
+
+def test_a_step_at_the_gap_or_before_it_is_within_the_ladder():
+    JourneyDefinition.model_validate(journey(escalation=[{"at": "PT8H", "action": "reassign"},
+                                                         {"at": "200%", "action": "gap"}]))
+    problems = refusal(journey(escalation=[{"at": "PT9H", "action": "reassign"}, {"at": "200%", "action": "gap"}]))
+    assert [field for field, _ in problems] == ["handovers.0.escalation.0.at"]
+
+
+def test_stage_on_decides_where_a_form_and_an_accept_lead_and_defaults_by_position():
+    custom = JourneyDefinition.model_validate({"stages": ["new", "qualified", "offer", "won"]}).stage_rules()
+    assert (custom.initial, custom.after("form_submit"), custom.after("accepted")) == ("new", "qualified", "offer")
+    chosen = JourneyDefinition.model_validate({"stages": ["new", "qualified", "offer", "won"],
+                                               "stage_on": {"form_submit": "offer", "accepted": "won"}}).stage_rules()
+    assert (chosen.after("form_submit"), chosen.after("accepted")) == ("offer", "won")
+    default = JourneyDefinition.model_validate({}).stage_rules()
+    assert (default.after("form_submit"), default.after("accepted")) == ("consideration", "decision")
+    short = JourneyDefinition.model_validate({"stages": ["open", "won"]}).stage_rules()
+    assert (short.after("form_submit"), short.after("accepted")) == ("won", None)
+
+
+@pytest.mark.parametrize(("stage_on", "field"), [({"accepted": "decision"}, "stage_on.accepted"),
+                                                 ({"paid": "won"}, "stage_on.paid.[key]")])
+def test_stage_on_must_name_a_stage_of_the_journey_and_a_known_trigger(stage_on, field):
+    problems = refusal({"stages": ["new", "qualified", "offer", "won"], "stage_on": stage_on})
+    assert [name for name, _ in problems] == [field]

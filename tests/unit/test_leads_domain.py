@@ -490,3 +490,35 @@ def test_a_submission_without_a_visitor_id_adds_no_visitor():
 
 def test_a_first_submission_without_a_visitor_id_has_no_visitors():
     assert submit("t-no-visitor-new", Submission(email="nils@byg.dk")).lead.visitors == ()
+
+
+# --- the tenant's own stages -------------------------------------------------------------------------------
+
+
+def test_a_lead_moves_through_the_tenants_own_stages():
+    from chalicelib.domain.stages import StageRules
+
+    rules = StageRules.of(("new", "qualified", "offer", "won"))
+    outcome = apply_submission("t1", None, Submission(email="a@b.dk"), [], MONDAY, event_ids("ev"), rules)
+    assert outcome.lead.stage == "qualified"
+    change = outcome.events[-1]
+    assert (change.type, change.details["from"], change.details["to"]) == ("stage_change", "new", "qualified")
+
+
+def test_a_form_leads_where_the_journey_says_and_never_back():
+    from chalicelib.domain.stages import StageRules
+
+    rules = StageRules.of(("new", "qualified", "offer", "won"), {"form_submit": "offer"})
+    first = apply_submission("t1", None, Submission(email="a@b.dk"), [], MONDAY, event_ids("ev"), rules)
+    assert first.lead.stage == "offer"
+    won = replace(first.lead, stage="won")
+    again = apply_submission("t1", won, Submission(email="a@b.dk"), [], THURSDAY, event_ids("ev2"), rules)
+    assert again.lead.stage == "won" and [event.type for event in again.events] == ["form_submit"]
+
+
+def test_a_journey_whose_forms_move_no_one_keeps_new_leads_in_the_first_stage():
+    from chalicelib.domain.stages import StageRules
+
+    rules = StageRules(stages=("open", "won"), stage_on={})
+    outcome = apply_submission("t1", None, Submission(email="a@b.dk"), [], MONDAY, event_ids("ev"), rules)
+    assert outcome.lead.stage == "open" and [event.type for event in outcome.events] == ["form_submit"]

@@ -95,3 +95,23 @@ def test_routing_never_fails_whatever_text_a_visitor_sends(fields):
 def test_a_range_rule_never_fails_whatever_its_bounds_and_the_value(low, high, value):
     rule = MATCH.rules[0].model_copy(update={"range": (low, high)})
     assert rule_matches(rule, value) in (True, False)
+
+
+# --- owners who are inactive or away ---------------------------------------------------------------------
+
+
+def test_routing_skips_inactive_owners_and_owners_away_until_later():
+    from chalicelib.domain.routing import Availability, available_first
+
+    availability = {"a": Availability(active=False), "b": Availability(away_until="2026-11-24T08:00:00.000Z"),
+                    "c": Availability(away_until="2026-11-20T08:00:00.000Z")}
+    assert available_first(["a", "b", "c", "d"], availability, "2026-11-23T09:00:00.000Z") == (["c", "d"], None)
+    assert available_first(["a", "b", "c"], availability, "2026-11-24T08:00:00.000Z") == (["b", "c"], None)
+
+
+def test_when_every_candidate_is_unavailable_the_usual_order_stands_and_says_why():
+    from chalicelib.domain.routing import ALL_UNAVAILABLE, Availability, available_first
+
+    availability = {"a": Availability(active=False), "b": Availability(away_until="2026-12-01T00:00:00.000Z")}
+    assert available_first(["b", "a"], availability, "2026-11-23T09:00:00.000Z") == (["b", "a"], ALL_UNAVAILABLE)
+    assert available_first([], availability, "2026-11-23T09:00:00.000Z") == ([], None)
