@@ -111,7 +111,8 @@ class Container:
         from chalicelib.services.handovers import Handovers
 
         repositories = self.repositories
-        return Handovers(repositories.leads, repositories.handovers, self.journeys, self.clock)
+        return Handovers(repositories.leads, repositories.handovers, self.journeys, self.clock,
+                         contacts=repositories.tenancy)
 
     @cached_property
     def reports(self) -> Reports:

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.consumers.events import ChangeEvent
 from chalicelib.domain.effects import notifications_from
+from chalicelib.domain.handover import Notification
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import LeadRepository, ProcessedEvents
@@ -62,11 +63,18 @@ class Webhooks:
                 data.update(stage=lead.stage, email=lead.email, name=lead.name, company=lead.company,
                             lead_type=lead.lead_type, channel=lead.last_touch.channel,
                             campaign=lead.last_touch.campaign)
-        for notification in notifications_from(event.effects):
-            if notification.kind != "escalation":
-                accept_url, decline_url = notifier.links(event.tenant_id, notification)
-                data.update(offered_to=notification.to, due_at=notification.due_at, accept_url=accept_url,
-                            decline_url=decline_url)
+        offers = [notification for notification in notifications_from(event.effects)
+                  if notification.kind in ("offer", "reminder")]
+        if kind == "handover.reassigned":
+            # The offer to the new owner rides on the ``notified`` event that follows; this message names it too.
+            offers.append(Notification(
+                kind="offer", to=str(event.details.get("to")), name=str(event.details.get("handover")),
+                handover_id=str(event.details.get("handover_id")), lead_id=event.lead_id,
+                owner=str(event.details.get("to")), due_at=str(event.details.get("due_at") or "")))
+        for offer in offers:
+            accept_url, decline_url = notifier.links(event.tenant_id, offer)
+            data.update(offered_to=offer.to, due_at=offer.due_at or None, accept_url=accept_url,
+                        decline_url=decline_url)
         payload = {"type": kind, "timestamp": event.at, "data": data}
         # Claimed first, so a redelivered event is not posted again; the post itself never raises (what
         # fails every retry becomes a dead letter to replay). The webhook-id is the event id either way.

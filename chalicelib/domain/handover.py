@@ -4,6 +4,12 @@ Every function here is pure: it takes the current state and "now" and returns a 
 new state, the timeline events, the counters to add and the notifications to send). The store
 writes a change conditionally on the version it was computed from, so a deadline racing an
 accept ends in exactly one outcome.
+
+Every offer is a ``notified`` event naming the owner it went to and the deadline they have: the first
+one (the ladder's ``notify`` step), the one after a decline (a new offer: the SLA clock and the ladder
+start again, in the hand-over's calendar) and the one after a ladder ``reassign`` (the hand-over keeps
+its clock: the deadline is the SLA's while it lies ahead, else the step that next takes the lead away).
+The ``owner`` in an event's details is who held the hand-over when it happened.
 """
 
 from __future__ import annotations
@@ -79,6 +85,8 @@ class HandoverState:
     accepted_late: bool | None = None
     accepted_by: str | None = None
     contacted_at: str | None = None
+    # A rescue is a new hand-over of a lead whose hand-over ``rescue_of`` ended in a gap.
+    rescue_of: str | None = None
     version: int = 0
 
     @property
@@ -103,13 +111,16 @@ class Counter:
 
 @dataclass(frozen=True)
 class Notification:
-    kind: str  # offer, reminder, escalation
+    """A message to a person. ``to`` is empty for a gap with no escalation target: the tenant's manager gets it."""
+
+    kind: str  # offer, reminder, escalation, gap
     to: str
     name: str
     handover_id: str
     lead_id: str
     owner: str
-    due_at: str
+    due_at: str  # the deadline the message states; empty when there is none left
+    cause: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,7 @@ def open_handover(
     clock: Clock,
     now: datetime,
     new_id: NewId,
+    rescue_of: str | None = None,
 ) -> Change:
     """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now."""
     contact = definition.sla.contact
@@ -168,11 +180,49 @@ def open_handover(
         contact_due_at=iso(clock.add(now, contact)) if contact else None,
         steps=plan_ladder(now, definition, clock),
         candidates=tuple(candidates),
+        rescue_of=rescue_of,
     )
+    rescue = {"rescue_of": rescue_of} if rescue_of else {}
     started = _event(new_id, "handover_started", state.started_at, state, 0, owner=state.owner,
-                     due_at=state.accept_due_at, contact_due_at=state.contact_due_at)
-    counters = (Counter("handovers"), Counter("handovers", owner=state.owner), Counter("open"))
+                     due_at=state.accept_due_at, contact_due_at=state.contact_due_at, **rescue)
+    counters: tuple[Counter, ...] = (Counter("handovers"), Counter("handovers", owner=state.owner), Counter("open"))
+    if rescue_of:
+        counters += (Counter("rescues"), Counter("rescues", owner=state.owner))
     return Change(state=state, events=(started,), counters=counters)
+
+
+def rescue_id_for(gapped: HandoverState) -> str:
+    """A gapped hand-over has at most one rescue: its id follows from the gapped one's (a retry finds it)."""
+    return handover_id_for(gapped.lead_id, f"rescue-of:{gapped.handover_id}")
+
+
+def rescue(gapped: HandoverState, owner: str, definition: HandoverDefinition, clock: Clock, now: datetime,
+           new_id: NewId) -> Change:
+    """A new hand-over of a gapped lead, offered to ``owner`` with a full SLA clock; the gap itself stands."""
+    if gapped.status != GAP:
+        raise HandoverRefused(f"only a hand-over that ended in a gap can be rescued; this one is {gapped.status}",
+                              "wrong_status")
+    return open_handover(gapped.tenant_id, gapped.lead_id, rescue_id_for(gapped), definition, (owner,), clock,
+                         now, new_id, rescue_of=gapped.handover_id)
+
+
+def offer_deadline(state: HandoverState, now: datetime) -> str | None:
+    """The deadline the current owner has: the SLA's while it lies ahead, else the next step that takes the
+    lead away (a reassignment or the gap); ``None`` when nothing on the ladder does."""
+    if parse_iso(state.accept_due_at) > now:
+        return state.accept_due_at
+    for step in state.steps[state.next_step:]:
+        if step.action in ("reassign", "gap") and parse_iso(step.due_at) > now:
+            return step.due_at
+    return None
+
+
+def _offered(state: HandoverState, at: str, now: datetime, new_id: NewId, seq: int, step: str
+             ) -> tuple[TimelineEvent, Notification]:
+    """The ``notified`` event of an offer to the current owner, and the e-mail that makes it."""
+    due = offer_deadline(state, now)
+    event = _event(new_id, "notified", at, state, seq, owner=state.owner, step=step, due_at=due)
+    return event, _notification("offer", state.owner, state, due or "")
 
 
 def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change | None:
@@ -186,13 +236,13 @@ def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change
     if state.status not in OPEN_STATUSES and step.action != "contact_breach":
         return Change(state=moved)
     details = {"step": step.action, "due_at": step.due_at}
-    offer = _notification("offer", state.owner, state)
     if step.action == "notify":
-        return Change(state=moved, events=(_event(new_id, "notified", at, state, 0, owner=state.owner, **details),),
-                      notifications=(offer,))
+        notified, offer = _offered(moved, at, now, new_id, 0, "notify")
+        return Change(state=moved, events=(notified,), notifications=(offer,))
     if step.action == "remind":
+        reminder = _notification("reminder", state.owner, state, offer_deadline(moved, now) or "")
         return Change(state=moved, events=(_event(new_id, "reminded", at, state, 0, owner=state.owner, **details),),
-                      notifications=(_notification("reminder", state.owner, state),))
+                      notifications=(reminder,))
     if step.action == "breach":
         event = _event(new_id, "sla_breached", at, state, 0, sla="accept", owner=state.owner, **details)
         counters = (Counter("breaches"), Counter("breaches", owner=state.owner))
@@ -205,31 +255,41 @@ def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change
     if step.action == "escalate":
         assert step.to is not None
         event = _event(new_id, "escalated", at, state, 0, to=step.to, owner=state.owner, **details)
-        return Change(state=moved, events=(event,), notifications=(_notification("escalation", step.to, state),))
+        return Change(state=moved, events=(event,),
+                      notifications=(_notification("escalation", step.to, state, state.accept_due_at),))
     if step.action == "reassign":
         successor = next_owner(state.candidates, state.owner, state.declined_by)
         if successor is None:
             event = _event(new_id, "reassign_skipped", at, state, 0, owner=state.owner,
                            reason="no other eligible owner", **details)
             return Change(state=moved, events=(event,))
+        # The hand-over keeps its clock: the new owner has what is left of it, never a deadline gone by.
         reassigned = replace(moved, owner=successor)
-        event = _event(new_id, "reassigned", at, state, 0, **{"from": state.owner, "to": successor}, cause="sla",
-                       **details)
-        return Change(state=reassigned, events=(event,), notifications=(_notification("offer", successor, reassigned),))
+        notified, offer = _offered(reassigned, at, now, new_id, 1, "reassign")
+        event = _event(new_id, "reassigned", at, state, 0, owner=state.owner, **{"from": state.owner, "to": successor},
+                       cause="sla", step=step.action, due_at=notified.details["due_at"])
+        return Change(state=reassigned, events=(event, notified), notifications=(offer,))
     assert step.action == "gap"
     return _gap(moved, at, new_id, 0, cause="sla", **details)
 
 
-def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, **details: object) -> Change:
+def escalation_target(state: HandoverState) -> str:
+    """Who hears of a gap: the ladder's last escalation target; empty for the tenant's manager."""
+    targets = [step.to for step in state.steps if step.action == "escalate" and step.to]
+    return targets[-1] if targets else ""
+
+
+def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, cause: str, **details: object) -> Change:
     closed = replace(state, status=GAP, steps=state.steps[: state.next_step], next_step=state.next_step)
-    event = _event(new_id, "gap", at, state, seq, owner=state.owner, **details)
+    event = _event(new_id, "gap", at, state, seq, owner=state.owner, cause=cause, **details)
     counters = (Counter("gaps"), Counter("gaps", owner=state.owner), Counter("open", -1))
-    return Change(state=closed, events=(event,), counters=counters)
+    announcement = replace(_notification("gap", escalation_target(state), state, state.accept_due_at), cause=cause)
+    return Change(state=closed, events=(event,), counters=counters, notifications=(announcement,))
 
 
-def _notification(kind: str, to: str, state: HandoverState) -> Notification:
+def _notification(kind: str, to: str, state: HandoverState, due_at: str) -> Notification:
     return Notification(kind=kind, to=to, name=state.name, handover_id=state.handover_id, lead_id=state.lead_id,
-                        owner=state.owner, due_at=state.accept_due_at)
+                        owner=state.owner, due_at=due_at)
 
 
 def _check_actor(state: HandoverState, actor: Actor) -> str:
@@ -269,8 +329,13 @@ def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId, acc
                   time_to_accept=seconds)
 
 
-def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId) -> Change:
-    """The owner says no: the next eligible owner gets it, or the lead falls into a gap if nobody is left."""
+def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId,
+            definition: HandoverDefinition | None = None, clock: Clock | None = None) -> Change:
+    """The owner says no: a new offer to the next eligible owner, or a gap if nobody is left.
+
+    The new offer has a full SLA clock: deadlines and ladder are planned again from now, in the hand-over's
+    calendar (``definition`` and ``clock``; without them, as before, moved on by the time that has passed).
+    """
     if state.status != OFFERED:
         raise HandoverRefused(f"a hand-over that is {state.status} cannot be declined", "wrong_status")
     by = _check_actor(state, actor)
@@ -281,12 +346,36 @@ def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetim
     successor = next_owner(state.candidates, state.owner, declined_by)
     if successor is None:
         gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause="everyone declined")
-        return Change(state=gap.state, events=(declined, *gap.events), counters=counters + gap.counters)
-    moved = replace(state, owner=successor, declined_by=declined_by)
-    reassigned = _event(new_id, "reassigned", at, state, 1, **{"from": state.owner, "to": successor},
-                        cause="declined")
-    return Change(state=moved, events=(declined, reassigned), counters=counters,
-                  notifications=(_notification("offer", successor, moved),))
+        return Change(state=gap.state, events=(declined, *gap.events), counters=counters + gap.counters,
+                      notifications=gap.notifications)
+    moved = _restarted(replace(state, owner=successor, declined_by=declined_by), now, definition, clock)
+    notified, offer = _offered(moved, at, now, new_id, 2, "decline")
+    reassigned = _event(new_id, "reassigned", at, state, 1, owner=state.owner,
+                        **{"from": state.owner, "to": successor}, cause="declined", due_at=notified.details["due_at"])
+    return Change(state=moved, events=(declined, reassigned, notified), counters=counters, notifications=(offer,))
+
+
+def _restarted(state: HandoverState, now: datetime, definition: HandoverDefinition | None, clock: Clock | None
+               ) -> HandoverState:
+    """The hand-over's deadlines and ladder from ``now`` on; the offer made now counts as its notify step."""
+    if definition is not None and clock is not None:
+        contact = definition.sla.contact
+        return replace(state, accept_due_at=iso(clock.add(now, definition.sla.accept)),
+                       contact_due_at=iso(clock.add(now, contact)) if contact else None,
+                       steps=plan_ladder(now, definition, clock), next_step=1)
+    # The journey no longer names this hand-over: the same deadlines, as far from now as from the last offer.
+    offered_at = next((step.due_at for step in state.steps if step.action == "notify"), state.started_at)
+    shift = now - parse_iso(offered_at)
+
+    def moved(moment: str) -> str:
+        return iso(parse_iso(moment) + shift)
+
+    return replace(state, accept_due_at=moved(state.accept_due_at),
+                   contact_due_at=moved(state.contact_due_at) if state.contact_due_at else None,
+                   steps=(LadderStep(due_at=iso(now), action="notify"),
+                          *(replace(step, due_at=moved(step.due_at)) for step in state.steps
+                            if step.action != "notify")),
+                   next_step=1)
 
 
 def contacted(state: HandoverState, actor: Actor, now: datetime, new_id: NewId) -> Change | None:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.handover import (
@@ -21,18 +21,24 @@ from chalicelib.domain.handover import (
     fire_next_step,
     handover_id_for,
     open_handover,
+    rescue,
+    rescue_id_for,
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
 from chalicelib.domain.routing import candidates
 from chalicelib.domain.stages import moves_forward
-from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, WrongState
+from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.ports import (
     HandoverRepository,
     LeadRepository,
     LeadUpdate,
+    TenantRegistry,
 )
+
+if TYPE_CHECKING:
+    from chalicelib.domain.journey import JourneyDefinition
 
 MAX_ATTEMPTS = 5
 MAX_STEPS_PER_RUN = 50
@@ -59,6 +65,22 @@ def lead_fields(lead: Lead, form: str | None) -> dict[str, str | None]:
     }
 
 
+def route_owners(journey: JourneyDefinition) -> set[str]:
+    """Everyone the journey's routes can hand a lead to."""
+    from chalicelib.domain.journey import MatchRoute
+
+    owners: set[str] = set()
+    for handover in journey.handovers:
+        route = handover.route
+        if isinstance(route, MatchRoute):
+            owners.add(route.fallback)
+            for rule in route.rules:
+                owners.update(rule.candidates())
+        else:
+            owners.update(route.owners)
+    return owners
+
+
 def present(state: HandoverState) -> dict[str, Any]:
     return {
         "handover_id": state.handover_id,
@@ -75,7 +97,15 @@ def present(state: HandoverState) -> dict[str, Any]:
         "accepted_by": state.accepted_by,
         "contacted_at": state.contacted_at,
         "declined_by": list(state.declined_by),
+        "rescue_of": state.rescue_of,
     }
+
+
+def _visible(state: HandoverState | None, actor: Actor) -> HandoverState | None:
+    """An owner's key sees only the hand-overs the owner holds; to anyone else's they do not exist."""
+    if state is None or (actor.kind == "owner" and actor.owner != state.owner):
+        return None
+    return state
 
 
 @dataclass(frozen=True)
@@ -94,12 +124,14 @@ class Handovers:
         journeys: Journeys,
         clock: Clock,
         new_id: Callable[[], str] | None = None,
+        contacts: TenantRegistry | None = None,
     ):
         self.leads = leads
         self.repository = handovers
         self.journeys = journeys
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
+        self.contacts = contacts
 
     # --- starting ----------------------------------------------------------------------------
 
@@ -142,7 +174,7 @@ class Handovers:
         from the table's stream.
         """
         for _ in range(MAX_ATTEMPTS):
-            state = self.repository.handover(tenant_id, handover_id)
+            state = _visible(self.repository.handover(tenant_id, handover_id), actor)
             if state is None:
                 raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
             now = self.clock()
@@ -150,7 +182,10 @@ class Handovers:
                 if action == "accept":
                     change = accept(state, actor, now, self.new_id)
                 elif action == "decline":
-                    change = decline(state, actor, reason, now, self.new_id)
+                    journey = self.journeys.definition(tenant_id)
+                    definition = journey.handover(state.name)
+                    clock = journey.clock_for(definition) if definition else None
+                    change = decline(state, actor, reason, now, self.new_id, definition, clock)
                 else:
                     change = contacted(state, actor, now, self.new_id)
             except HandoverRefused as refused:
@@ -168,10 +203,61 @@ class Handovers:
 
     def state(self, tenant_id: str, handover_id: str, actor: Actor) -> dict[str, Any]:
         """One hand-over, for an admin or its current owner (to anyone else it does not exist)."""
-        state = self.repository.handover(tenant_id, handover_id)
-        if state is None or (actor.kind == "owner" and actor.owner != state.owner):
+        state = _visible(self.repository.handover(tenant_id, handover_id), actor)
+        if state is None:
             raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
         return present(state)
+
+    @traced
+    def rescue(self, tenant_id: str, handover_id: str, owner: str) -> tuple[dict[str, Any], bool]:
+        """Offer a gapped lead to ``owner`` as a new hand-over (the gap stands); True when it was made now.
+
+        A repeated rescue to the same owner answers the rescue already made; to another owner it is refused.
+        """
+        gapped = self.repository.handover(tenant_id, handover_id)
+        if gapped is None:
+            raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
+        if gapped.status != "gap":
+            raise WrongState(f"only a hand-over that ended in a gap can be rescued; this one is {gapped.status}",
+                             field="handover_id")
+        earlier = self._rescue_of(gapped, owner)
+        if earlier is not None:
+            return earlier, False
+        journey = self.journeys.definition(tenant_id)
+        if not self._known_owner(tenant_id, owner, journey):
+            raise InvalidInput(f"{owner!r} is not an owner of this tenant: register them first (POST /admin/owners)",
+                               field="owner")
+        definition = journey.handover(gapped.name)
+        if definition is None:
+            raise Conflict(f"the journey no longer has the hand-over {gapped.name!r} to plan a rescue with",
+                           field="handover_id")
+        change = rescue(gapped, owner, definition, journey.clock_for(definition), self.clock(), self.new_id)
+        try:
+            self.repository.save_handover_change(change, None)
+        except ConcurrentUpdate:
+            # A concurrent rescue got there first: the same answer as a retry.
+            earlier = self._rescue_of(gapped, owner)
+            if earlier is None:
+                raise Conflict("the hand-over kept changing; try again", field="handover_id") from None
+            return earlier, False
+        count("HandoversRescued")
+        return present(change.state), True
+
+    def _rescue_of(self, gapped: HandoverState, owner: str) -> dict[str, Any] | None:
+        """The rescue already made of ``gapped`` (for this owner), or None; another owner's is a conflict."""
+        earlier = self.repository.handover(gapped.tenant_id, rescue_id_for(gapped))
+        if earlier is None:
+            return None
+        first_owner = earlier.candidates[0] if earlier.candidates else earlier.owner
+        if first_owner != owner:
+            raise Conflict(f"the hand-over was already rescued: offered to {first_owner!r}", field="owner")
+        return present(earlier)
+
+    def _known_owner(self, tenant_id: str, owner: str, journey: JourneyDefinition) -> bool:
+        """A registered owner, or one the journey's routes name."""
+        if self.contacts is not None and self.contacts.owner_contact(tenant_id, owner) is not None:
+            return True
+        return owner in route_owners(journey)
 
     def _save(self, change: Change, state: HandoverState, now: datetime) -> None:
         lead_update = None

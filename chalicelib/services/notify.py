@@ -49,6 +49,10 @@ class Message:
     html: str | None = None
 
 
+# Why a hand-over ended in a gap, as the gap e-mail's words name it.
+GAP_CAUSES = {"sla": "deadline", "everyone declined": "declined"}
+
+
 def local_time(moment: str, timezone: str) -> str:
     """A deadline as people read it: in the hand-over calendar's time zone, with its abbreviation."""
     when = parse_iso(moment).astimezone(ZoneInfo(timezone))
@@ -62,11 +66,20 @@ def compose(notification: Notification, language: str, lead: Lead | None, accept
     details = ((("name", lead.name), ("company", lead.company), ("email", lead.email), ("phone", lead.phone),
                 ("postcode", lead.fields.get("postcode"))) if lead else (("id", notification.lead_id),))
     email = render_email(
-        notification.kind, language, who=who, due=local_time(notification.due_at, timezone), accept=accept_url,
-        decline=decline_url, owner=notification.owner, handover_id=notification.handover_id,
+        notification.kind, language, who=who, due=local_time(notification.due_at, timezone) if notification.due_at
+        else "", accept=accept_url, decline=decline_url, owner=notification.owner,
+        handover_id=notification.handover_id, cause=GAP_CAUSES.get(notification.cause, "deadline"),
         lead_lines=[(f"email.lead.{name}", str(value)) for name, value in details if value],
     )
     return Message(subject=email.subject, text=email.text, html=email.html)
+
+
+OFFERS = ("offer", "reminder")
+
+
+def manager_address(journey: JourneyDefinition) -> str:
+    """Who hears of a gap when the ladder escalates to no one: the journey's manager, if it names one."""
+    return str(getattr(journey, "manager_email", None) or "")
 
 
 class Notifier:
@@ -104,11 +117,12 @@ class Notifier:
 
         A mail failure raises: the change-stream consumer that calls this retries the event.
         """
-        contact = self.contacts.owner_contact(tenant_id, notification.to)
-        address, language = contact if contact else (notification.to, None)
+        to = notification.to or manager_address(journey)
+        contact = self.contacts.owner_contact(tenant_id, to) if to else None
+        address, language = contact if contact else (to, None)
         if "@" not in address:
             return False
-        accept_url, decline_url = self.links(tenant_id, notification)
+        accept_url, decline_url = self.links(tenant_id, notification) if notification.kind in OFFERS else ("", "")
         definition = journey.handover(notification.name)
         clock = journey.clock_for(definition) if definition else None
         timezone = clock.timezone if isinstance(clock, BusinessCalendar) else "UTC"

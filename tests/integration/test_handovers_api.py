@@ -189,10 +189,12 @@ def test_the_ladder_reminds_escalates_reassigns_and_flags_a_gap_on_time(api: Api
     api.run_timers()
 
     assert _types(api, lead_id) == ["form_submit", "stage_change", "handover_started", "notified", "reminded",
-                                    "sla_breached", "escalated", "reassigned", "gap"]
+                                    "sla_breached", "escalated", "reassigned", "notified", "gap"]
     assert _handover(api, lead_id)["status"] == "gap"
     recipients = [to for to, _, _ in api.mailer.sent]
-    assert recipients == ["sales-a@demo.dk", "sales-a@demo.dk", "manager@demo.dk", "sales-b@demo.dk"]
+    # the last e-mail announces the gap to the ladder's escalation target
+    assert recipients == ["sales-a@demo.dk", "sales-a@demo.dk", "manager@demo.dk", "sales-b@demo.dk",
+                          "manager@demo.dk"]
     assert api.timers.pending == {}
 
 
@@ -293,14 +295,14 @@ def test_decline_reroutes_to_the_next_owner_and_never_back(api: Api):
     second = _act(api, handover_id, "decline", b_key)
 
     assert json_body(second)["status"] == "gap"
-    assert _types(api, lead_id)[-4:] == ["declined", "reassigned", "declined", "gap"]
+    assert _types(api, lead_id)[-5:] == ["declined", "reassigned", "notified", "declined", "gap"]
 
 
-def test_someone_else_cannot_act_on_the_handover(api: Api):
+def test_someone_else_cannot_act_on_the_handover_it_does_not_exist_for_them(api: Api):
     _journey(api, _always_open())
     handover_id = _handover(api, _lead(api))["handover_id"]
     response = _act(api, handover_id, "accept", _owner_key(api, "sales-b@demo.dk"))
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert json_body(response)["field"] == "handover_id"
 
 

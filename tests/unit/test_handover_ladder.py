@@ -60,7 +60,7 @@ def test_steps_fire_one_at_a_time_only_when_due():
             state = change.state
             fired.append((minutes // 60, [event.type for event in change.events]))
     assert fired == [(0, ["notified"]), (2, ["reminded"]), (4, ["sla_breached"]), (4, ["escalated"]),
-                     (5, ["reassigned"]), (8, ["gap"])]
+                     (5, ["reassigned", "notified"]), (8, ["gap"])]
     assert state.status == "gap" and state.owner == "b" and state.next_due_at is None
 
 

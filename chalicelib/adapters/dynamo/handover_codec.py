@@ -26,7 +26,7 @@ def handover_item(state: HandoverState, version: int) -> dict[str, Any]:
         next_step=state.next_step, candidates=list(state.candidates) or None,
         declined_by=list(state.declined_by) or None, accepted_at=state.accepted_at,
         accepted_late=state.accepted_late, accepted_by=state.accepted_by, contacted_at=state.contacted_at,
-        version=version,
+        rescue_of=state.rescue_of, version=version,
     )
     if state.next_due_at:
         # Sparse: only hand-overs with a step ahead are in the sweep's index.
@@ -42,7 +42,8 @@ def handover_from(item: dict[str, Any]) -> HandoverState:
         steps=tuple(LadderStep(**step) for step in item.get("steps", [])), next_step=item.get("next_step", 0),
         candidates=tuple(item.get("candidates", [])), declined_by=tuple(item.get("declined_by", [])),
         accepted_at=item.get("accepted_at"), accepted_late=item.get("accepted_late"),
-        accepted_by=item.get("accepted_by"), contacted_at=item.get("contacted_at"), version=item.get("version", 0),
+        accepted_by=item.get("accepted_by"), contacted_at=item.get("contacted_at"), rescue_of=item.get("rescue_of"),
+        version=item.get("version", 0),
     )
 
 

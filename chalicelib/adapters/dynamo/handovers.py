@@ -27,7 +27,8 @@ class DynamoHandovers(HandoverRepository):
         items = self.table.query_partition(keys.lead_partition(tenant_id, lead_id), keys.HANDOVER_PREFIX)
         return sorted((handover_from(item) for item in items), key=lambda state: state.started_at)
 
-    def save_handover_change(self, change: Change, expected_version: int, lead: LeadUpdate | None = None) -> None:
+    def save_handover_change(self, change: Change, expected_version: int | None,
+                             lead: LeadUpdate | None = None) -> None:
         tx = Transaction(self.table)
         put_handover_change(tx, change, expected_version)
         if lead is not None:
