@@ -80,12 +80,13 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     from chalicelib.adapters.dynamo import Repositories
-    from chalicelib.local import emulator
+    from chalicelib.local import emulator, gateway
     from chalicelib.local.provision import create_tables
     from chalicelib.local.seed import DEMO_ADMIN_KEY, DEMO_OWNER_KEYS, OTHER_ADMIN_KEY, seed
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     emulator.install()  # moto and chalice's dev server, patched to hold load: see that module
+    gateway.install()  # unknown routes answer the template's JSON 404, as API Gateway does in AWS
     aws = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     aws.start()
     client = boto3.client("dynamodb")
