@@ -165,8 +165,12 @@ def open_handover(
     now: datetime,
     new_id: NewId,
     rescue_of: str | None = None,
+    note: str | None = None,
 ) -> Change:
-    """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now."""
+    """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now.
+
+    ``note`` says something about the routing worth keeping on the timeline (every candidate was away).
+    """
     contact = definition.sla.contact
     state = HandoverState(
         tenant_id=tenant_id,
@@ -182,9 +186,11 @@ def open_handover(
         candidates=tuple(candidates),
         rescue_of=rescue_of,
     )
-    rescue = {"rescue_of": rescue_of} if rescue_of else {}
+    extra = {"rescue_of": rescue_of} if rescue_of else {}
+    if note:
+        extra["note"] = note
     started = _event(new_id, "handover_started", state.started_at, state, 0, owner=state.owner,
-                     due_at=state.accept_due_at, contact_due_at=state.contact_due_at, **rescue)
+                     due_at=state.accept_due_at, contact_due_at=state.contact_due_at, **extra)
     counters: tuple[Counter, ...] = (Counter("handovers"), Counter("handovers", owner=state.owner), Counter("open"))
     if rescue_of:
         counters += (Counter("rescues"), Counter("rescues", owner=state.owner))

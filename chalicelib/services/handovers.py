@@ -156,12 +156,22 @@ class Handovers:
             if definition.name in started:
                 continue
             owners = candidates(definition.route, lead_fields(lead, form), next_turn, rotation=definition.name)
+            owners, note = self._available(lead.tenant_id, owners, now)
             handover_id = handover_id_for(lead.lead_id, definition.name)
             change = open_handover(lead.tenant_id, lead.lead_id, handover_id, definition, owners,
-                                   journey.clock_for(definition), now, self.new_id)
+                                   journey.clock_for(definition), now, self.new_id, note=note)
             started[definition.name] = handover_id
             changes.append(change)
         return Plan(replace(lead, handovers=started), changes)
+
+    def _available(self, tenant_id: str, owners: list[str], now: datetime) -> tuple[list[str], str | None]:
+        """The candidates who take leads now (not inactive, not away), and a note when that is no one."""
+        if self.contacts is None:
+            return owners, None
+        from chalicelib.domain.routing import available_first
+        from chalicelib.services.tenancy import availability_of
+
+        return available_first(owners, availability_of(self.contacts, tenant_id, owners), iso(now))
 
     # --- acting ------------------------------------------------------------------------------
 

@@ -456,3 +456,32 @@ def test_contacted_through_the_holders_key_and_the_admins(api: Api):
     assert json_body(_as(api, "POST", f"/handovers/{handover_id}/contacted", key))["status"] == "contacted"
     again = _as(api, "POST", f"/handovers/{handover_id}/contacted", DEMO_KEY)
     assert again.status_code == 200 and json_body(again)["changed"] is False
+
+
+# --- routing skips owners who are inactive or away ---------------------------------------------------
+
+
+def _availability(api: Api, owner: str, body: dict[str, Any]) -> None:
+    _owner_key(api, owner)
+    response = _admin(api, "PATCH", f"/admin/owners/{owner}", body)
+    assert response.status_code == 200, response.body
+
+
+def test_a_new_lead_skips_an_inactive_owner_and_one_who_is_away(api: Api):
+    _journey(api, _always_open())
+    _availability(api, "sales-a@demo.dk", {"active": False})
+    assert [_first(api, _lead(api))["owner"] for _ in range(2)] == ["sales-b@demo.dk", "sales-b@demo.dk"]
+    _availability(api, "sales-a@demo.dk", {"active": True})
+    _availability(api, "sales-b@demo.dk", {"away_until": "2026-11-30T08:00:00Z"})
+    assert _first(api, _lead(api))["owner"] == "sales-a@demo.dk"
+    api.clock.advance(days=8)  # back from holiday
+    assert {_first(api, _lead(api))["owner"] for _ in range(2)} == {"sales-a@demo.dk", "sales-b@demo.dk"}
+
+
+def test_when_every_candidate_is_away_the_lead_is_offered_as_usual_and_the_timeline_says_why(api: Api):
+    _journey(api, _always_open())
+    for owner in ("sales-a@demo.dk", "sales-b@demo.dk"):
+        _availability(api, owner, {"active": False})
+    lead_id = _lead(api)
+    assert _first(api, lead_id)["owner"] == "sales-a@demo.dk"
+    assert "inactive or away" in _events(api, lead_id, "handover_started")[0]["note"]
