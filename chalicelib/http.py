@@ -26,6 +26,9 @@ STATUS = {
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
     errors.IdempotencyKeyReused: 422,
+    errors.MethodNotAllowed: 405,
+    errors.UnsupportedMediaType: 415,
+    errors.InternalError: 500,
 }
 
 # The smallest transparent 1x1 GIF.

@@ -42,10 +42,3 @@ class MemoryMailer(Mailer):
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
         self.sent.append((to, subject, text))
         self.html_parts.append(html)
-
-
-class ConsoleMailer(Mailer):
-    """The local stack's post office: every e-mail is printed, links and all, so the tour can click them."""
-
-    def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
-        print(f"\n--- e-mail to {to}: {subject}\n{text}---", flush=True)

@@ -120,6 +120,8 @@ def test_every_page_renders_in_both_languages_as_one_language(name: str, context
     assert f'<html lang="{language}">' in page and page.rstrip().endswith("</html>")
     title = re.search(r"<title>(.*)</title>", page)
     assert title and title.group(1) and title.group(1) != render_page(name, other, **context).split("<title>")[1]
+    # An empty icon: the browser asks for no /favicon.ico, which the API does not serve.
+    assert '<link rel="icon" href="data:,">' in page.split("</head>")[0]
 
 
 def test_the_confirmation_page_posts_the_token_back_to_its_own_address_and_the_other_action_beside_it():
