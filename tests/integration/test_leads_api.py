@@ -155,7 +155,8 @@ def test_q_finds_leads_by_name_company_or_email_in_any_letter_case(api: Api):
     by_company = _new_lead(api, company=f"ØSTERGAARD Solenergi {tag}")
     by_email = _new_lead(api, email=f"ostergaard-{tag}@firma.dk")
     _new_lead(api, name="Someone Else")
-    for q, expected in (("østergaard", {by_name, by_company}), (f"østergaard {tag}", {by_name}), (f"ØSTERGAARD%20SOLENERGI%20{tag}", {by_company}),
+    for q, expected in (("østergaard", {by_name, by_company}), (f"østergaard {tag}", {by_name}),
+                        (f"ØSTERGAARD%20SOLENERGI%20{tag}", {by_company}),
                         (f"ostergaard-{tag}", {by_email}), (tag, {by_name, by_company, by_email})):
         ids = {lead["lead_id"] for lead in json_body(_get(api, f"/leads?q={q}"))["leads"]}
         assert ids == expected, q
@@ -190,7 +191,8 @@ def test_filters_combine_email_stage_since_and_q(api: Api):
     for query in (f"email={address}&stage=decision", f"email={address}&q=jensen", f"email={address}&since=2026-12-01",
                   "stage=consideration&q=jensen", "since=2026-12-01&q=holm"):
         assert json_body(_get(api, f"/leads?{query}"))["leads"] == [], query
-    assert [found["lead_id"] for found in json_body(_get(api, "/leads?stage=consideration&q=kim holm"))["leads"]] == [lead]
+    found = json_body(_get(api, "/leads?stage=consideration&q=kim holm"))["leads"]
+    assert [one["lead_id"] for one in found] == [lead]
 
 
 def test_a_bad_since_says_the_expected_format_in_plain_words(api: Api):

@@ -15,7 +15,8 @@ from tests.conftest import DEMO_KEY, OTHER_KEY, Api, json_body
 
 def _admin(api: Api, method: str, path: str, body: Any = None, key: str = DEMO_KEY) -> Any:
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    return api.client.http.request(method, path, headers=headers, body=json.dumps(body).encode() if body is not None else b"")
+    payload = json.dumps(body).encode() if body is not None else b""
+    return api.client.http.request(method, path, headers=headers, body=payload)
 
 
 def _register(api: Api, owner: str | None = None) -> tuple[str, str]:
