@@ -5,7 +5,6 @@ Every expected share is worked out by hand in the comments beside it.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -342,18 +341,3 @@ def test_apportioned_cents_add_up_to_the_rounded_total(amounts):
     assert sum(rounded, Decimal(0)) == Decimal(round(sum(amounts, Fraction(0)) * 100)) / 100
     assert all(abs(Fraction(cents) - amount) < Fraction(1, 100) for cents, amount in zip(rounded, amounts,
                                                                                           strict=True))
-
-
-# --- performance ----------------------------------------------------------------------------------------------
-
-
-def test_a_report_credits_a_hundred_thousand_leads_in_seconds():
-    # 100,000 leads of 4 touches each over a month, every model: linear work, no per-touch heavy objects
-    leads = [Conversion([days_before((i + k * 7) % 30 + k / 10, (AD, NEWSLETTER, DIRECT, LINKEDIN)[k]) for k in
-                         range(4)], SUBMITTED, Decimal("1000.00")) for i in range(100_000)]
-    for model in ("linear", "time_decay"):
-        started = time.perf_counter()
-        groups = credit_groups(leads, model, "campaign")
-        elapsed = time.perf_counter() - started
-        assert sum(group.leads for group in groups.values()) == 100_000
-        assert elapsed < 15, f"{model}: {elapsed:.1f} s"
