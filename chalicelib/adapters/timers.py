@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import threading
@@ -18,8 +19,18 @@ FireDue = Callable[[str, str], "str | None"]
 """Runs the deadline handler for (tenant, hand-over) and answers the next due time, if any."""
 
 
+def execution_name(handover_id: str, due_at: str) -> str:
+    """A hand-over's execution for one first due time: a repeated start of it is harmless, and a ladder
+    planned again (after a decline) gets an execution of its own, awake at the new ladder's first step."""
+    return f"{handover_id}-{hashlib.sha256(due_at.encode()).hexdigest()[:8]}"
+
+
 class StepFunctionsTimers(Timers):
-    """One Standard execution per hand-over, named by its id, so a repeated start is harmless."""
+    """One Standard execution per hand-over and first due time (see ``execution_name``).
+
+    A hand-over can have two running after a decline: each wakes at the steps due and runs the deadline
+    handler, which fires a step once however many executions ask.
+    """
 
     def __init__(self, client: Any, state_machine_arn: str):
         self.client = client
@@ -29,11 +40,11 @@ class StepFunctionsTimers(Timers):
         try:
             self.client.start_execution(
                 stateMachineArn=self.state_machine_arn,
-                name=handover_id,
+                name=execution_name(handover_id, due_at),
                 input=json.dumps({"tenant_id": tenant_id, "handover_id": handover_id, "due_at": due_at}),
             )
         except self.client.exceptions.ExecutionAlreadyExists:
-            logger.info("timer already running", extra={"handover_id": handover_id})
+            logger.info("timer already running", extra={"handover_id": handover_id, "due_at": due_at})
 
 
 class NoTimers(Timers):
@@ -52,7 +63,9 @@ class ManualTimers(Timers):
 
     def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
         self.started.append((tenant_id, handover_id, due_at))
-        self.pending.setdefault((tenant_id, handover_id), due_at)
+        # Two executions of one hand-over wake at the earlier one's time, and run on the ladder's own times.
+        key = (tenant_id, handover_id)
+        self.pending[key] = min(self.pending.get(key, due_at), due_at)
 
     def run_due(self, now: datetime, fire_due: FireDue) -> int:
         """Fire every timer due at ``now``, as Step Functions would, and keep looping executions alive."""
@@ -72,7 +85,9 @@ class ManualTimers(Timers):
 class LocalTimers(Timers):
     """The local stack's stand-in for Step Functions: a thread that waits for each due time.
 
-    It runs the same deadline handler as the state machine does, within a tick of the due time.
+    It runs the same deadline handler as the state machine does, within a tick of the due time. A start for
+    a hand-over already waiting is kept when it is due at another time (a ladder planned again after a
+    decline); executions that come to wait for the same time merge into one.
     """
 
     def __init__(self, fire_due: FireDue, clock: Clock, tick: float = 0.2,
@@ -83,16 +98,18 @@ class LocalTimers(Timers):
         self.sweep = sweep
         self.sweep_every = sweep_every
         self._heap: list[tuple[str, str, str]] = []
-        self._running: set[tuple[str, str]] = set()
+        self._waiting: set[tuple[str, str, str]] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="local-timers", daemon=True)
 
     def start(self, tenant_id: str, handover_id: str, due_at: str) -> None:
         with self._lock:
-            if (tenant_id, handover_id) in self._running:
-                return
-            self._running.add((tenant_id, handover_id))
+            self._wait(due_at, tenant_id, handover_id)
+
+    def _wait(self, due_at: str, tenant_id: str, handover_id: str) -> None:
+        if (due_at, tenant_id, handover_id) not in self._waiting:
+            self._waiting.add((due_at, tenant_id, handover_id))
             heapq.heappush(self._heap, (due_at, tenant_id, handover_id))
 
     def begin(self) -> None:
@@ -106,8 +123,29 @@ class LocalTimers(Timers):
     def _next_due(self) -> tuple[str, str, str] | None:
         with self._lock:
             if self._heap and parse_iso(self._heap[0][0]) <= self.clock():
-                return heapq.heappop(self._heap)
+                due = heapq.heappop(self._heap)
+                self._waiting.discard(due)
+                return due
         return None
+
+    def fire_next(self) -> bool | None:
+        """Run the deadline handler for the earliest hand-over due by now: True when it ran, False when it
+        failed (it is tried again), None when nothing is due yet."""
+        due = self._next_due()
+        if due is None:
+            return None
+        due_at, tenant_id, handover_id = due
+        try:
+            next_due = self.fire_due(tenant_id, handover_id)
+        except Exception:  # noqa: BLE001 - Step Functions would retry; so does the next tick
+            logger.exception("local timer failed", extra={"handover_id": handover_id})
+            next_due, ran = due_at, False
+        else:
+            ran = True
+        if next_due is not None:
+            with self._lock:
+                self._wait(next_due, tenant_id, handover_id)
+        return ran
 
     def _run(self) -> None:
         last_sweep = time.monotonic()
@@ -118,19 +156,8 @@ class LocalTimers(Timers):
                     self.sweep()
                 except Exception:  # noqa: BLE001 - the next sweep tries again
                     logger.exception("local sweep failed")
-            due = self._next_due()
-            if due is None:
+            ran = self.fire_next()
+            if ran is None:
                 self._stop.wait(self.tick)
-                continue
-            _, tenant_id, handover_id = due
-            try:
-                next_due = self.fire_due(tenant_id, handover_id)
-            except Exception:  # noqa: BLE001 - Step Functions would retry; so does the next tick
-                logger.exception("local timer failed", extra={"handover_id": handover_id})
-                next_due = due[0]
+            elif not ran:
                 self._stop.wait(1.0)
-            with self._lock:
-                if next_due is None:
-                    self._running.discard((tenant_id, handover_id))
-                else:
-                    heapq.heappush(self._heap, (next_due, tenant_id, handover_id))

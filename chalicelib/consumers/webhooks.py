@@ -13,8 +13,9 @@ from chalicelib.services.notify import Notifier
 from chalicelib.services.ports import LeadRepository, ProcessedEvents
 
 CONSUMER = "webhook"
-# Timeline details that stay in Leadtrail: the visitor's (truncated) address is not the tenant's system's business.
-PRIVATE_DETAILS = {"ip"}
+# Timeline details that stay in Leadtrail: the visitor's (truncated) address is not the tenant's system's business,
+# and a hand-over event's ``started_at`` is for the report's projection (``handover.started``'s timestamp).
+PRIVATE_DETAILS = {"ip", "started_at"}
 EVENT_TYPES = {
     "stage_change": "lead.stage_changed",
     "handover_started": "handover.started",

@@ -1,9 +1,11 @@
 """A hand-over: one lead, one owner at a time, a deadline and a ladder of steps that fire on time.
 
 Every function here is pure: it takes the current state and "now" and returns a ``Change`` (the
-new state, the timeline events, the counters to add and the notifications to send). The store
+new state, the timeline events, the notifications to send and a timer to start). The store
 writes a change conditionally on the version it was computed from, so a deadline racing an
-accept ends in exactly one outcome.
+accept ends in exactly one outcome. What a change counts in the reports follows from its events
+(``chalicelib.domain.reports``); every event names the hand-over's first start (``started_at``,
+never moved by a decline), the day its counts belong to.
 
 Every offer is a ``notified`` event naming the owner it went to and the deadline they have: the first
 one (the ladder's ``notify`` step), the one after a decline (a new offer: the SLA clock and the ladder
@@ -24,7 +26,6 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.leads import TimelineEvent
-from chalicelib.domain.reports import bucket_of
 from chalicelib.domain.routing import next_owner
 from chalicelib.domain.sla import Clock, step_due
 
@@ -102,7 +103,8 @@ class HandoverState:
 
 @dataclass(frozen=True)
 class Counter:
-    """Add ``delta`` to counter ``name`` of the hand-over's start day, for everyone or one owner."""
+    """Add ``delta`` to counter ``name`` of the hand-over's start day, for everyone or one owner (the report's
+    projection derives them from the events)."""
 
     name: str
     delta: int = 1
@@ -127,10 +129,12 @@ class Notification:
 class Change:
     state: HandoverState
     events: tuple[TimelineEvent, ...] = ()
-    counters: tuple[Counter, ...] = ()
     notifications: tuple[Notification, ...] = ()
     lead_stage: str | None = None
     time_to_accept: float | None = None
+    # A ladder timer to start, due then: a new hand-over's, and one for steps planned again (a decline, an
+    # accept's contact deadline) that come before the running timer wakes up.
+    timer: str | None = None
 
 
 NewId = Callable[[], str]
@@ -141,7 +145,8 @@ def _event(new_id: NewId, kind: str, at: str, state: HandoverState, offset: int,
     # the order things happened even when two changes share a millisecond.
     return TimelineEvent(
         event_id=new_id(), type=kind, at=at, seq=10 * (state.version + 1) + offset,
-        details={"handover_id": state.handover_id, "handover": state.name, **details},
+        details={"handover_id": state.handover_id, "handover": state.name, "started_at": state.started_at,
+                 **details},
     )
 
 
@@ -191,10 +196,7 @@ def open_handover(
         extra["note"] = note
     started = _event(new_id, "handover_started", state.started_at, state, 0, owner=state.owner,
                      due_at=state.accept_due_at, contact_due_at=state.contact_due_at, **extra)
-    counters: tuple[Counter, ...] = (Counter("handovers"), Counter("handovers", owner=state.owner), Counter("open"))
-    if rescue_of:
-        counters += (Counter("rescues"), Counter("rescues", owner=state.owner))
-    return Change(state=state, events=(started,), counters=counters)
+    return Change(state=state, events=(started,), timer=state.next_due_at)
 
 
 def rescue_id_for(gapped: HandoverState) -> str:
@@ -251,13 +253,12 @@ def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change
                       notifications=(reminder,))
     if step.action == "breach":
         event = _event(new_id, "sla_breached", at, state, 0, sla="accept", owner=state.owner, **details)
-        counters = (Counter("breaches"), Counter("breaches", owner=state.owner))
-        return Change(state=moved, events=(event,), counters=counters)
+        return Change(state=moved, events=(event,))
     if step.action == "contact_breach":
         if state.status != ACCEPTED:
             return Change(state=moved)
         event = _event(new_id, "sla_breached", at, state, 0, sla="contact", owner=state.owner, **details)
-        return Change(state=moved, events=(event,), counters=(Counter("contact_breaches"),))
+        return Change(state=moved, events=(event,))
     if step.action == "escalate":
         assert step.to is not None
         event = _event(new_id, "escalated", at, state, 0, to=step.to, owner=state.owner, **details)
@@ -288,14 +289,26 @@ def escalation_target(state: HandoverState) -> str:
 def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, cause: str, **details: object) -> Change:
     closed = replace(state, status=GAP, steps=state.steps[: state.next_step], next_step=state.next_step)
     event = _event(new_id, "gap", at, state, seq, owner=state.owner, cause=cause, **details)
-    counters = (Counter("gaps"), Counter("gaps", owner=state.owner), Counter("open", -1))
     announcement = replace(_notification("gap", escalation_target(state), state, state.accept_due_at), cause=cause)
-    return Change(state=closed, events=(event,), counters=counters, notifications=(announcement,))
+    return Change(state=closed, events=(event,), notifications=(announcement,))
 
 
 def _notification(kind: str, to: str, state: HandoverState, due_at: str) -> Notification:
     return Notification(kind=kind, to=to, name=state.name, handover_id=state.handover_id, lead_id=state.lead_id,
                         owner=state.owner, due_at=due_at)
+
+
+def _timer_for(before: HandoverState, after: HandoverState) -> str | None:
+    """The due time of a timer to start when a change plans steps again, or None when the running one will do.
+
+    A running timer wakes no later than the hand-over's next step (``before.next_due_at``) and then follows
+    the ladder as it is by then; only a step planned before that wake-up, or a ladder whose timer has ended,
+    needs a timer of its own (named by its due time, so a retried start makes no second one).
+    """
+    due = after.next_due_at
+    if due is None or (before.next_due_at is not None and before.next_due_at <= due):
+        return None
+    return due
 
 
 def _check_actor(state: HandoverState, actor: Actor) -> str:
@@ -306,9 +319,13 @@ def _check_actor(state: HandoverState, actor: Actor) -> str:
     return actor.kind
 
 
-def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId, accepted_stage: str = "decision"
-           ) -> Change | None:
-    """The owner takes the lead. Late is allowed and recorded; a second accept changes nothing (``None``)."""
+def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId,
+           accepted_stage: str | None = "decision") -> Change | None:
+    """The owner takes the lead. Late is allowed and recorded; a second accept changes nothing (``None``).
+
+    ``accepted_stage`` is where the journey moves the lead (``None``: it stays). An accept at or after the
+    contact deadline breaches the contact SLA there and then: there is no later moment to notice it.
+    """
     if state.status in (ACCEPTED, CONTACTED):
         return None
     if state.status == GAP:
@@ -319,20 +336,17 @@ def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId, acc
     late = now > parse_iso(state.accept_due_at)
     seconds = (now - parse_iso(state.started_at)).total_seconds()
     remaining: tuple[LadderStep, ...] = ()
+    breached: tuple[TimelineEvent, ...] = ()
     if state.contact_due_at and parse_iso(state.contact_due_at) > now:
         remaining = (LadderStep(due_at=state.contact_due_at, action="contact_breach"),)
+    elif state.contact_due_at:
+        breached = (_event(new_id, "sla_breached", at, state, 1, sla="contact", owner=state.owner,
+                           step="contact_breach", due_at=state.contact_due_at),)
     accepted = replace(state, status=ACCEPTED, accepted_at=at, accepted_late=late, accepted_by=by,
                        steps=remaining, next_step=0)
-    outcome = "accepted_late" if late else "accepted_in_sla"
-    bucket = f"tta_{bucket_of(seconds)}"
-    counters = (
-        Counter(outcome), Counter(outcome, owner=state.owner),
-        Counter(bucket), Counter(bucket, owner=state.owner),
-        Counter("open", -1),
-    )
     event = _event(new_id, "accepted", at, state, 0, owner=state.owner, late=late, by=by)
-    return Change(state=accepted, events=(event,), counters=counters, lead_stage=accepted_stage,
-                  time_to_accept=seconds)
+    return Change(state=accepted, events=(event, *breached), lead_stage=accepted_stage, time_to_accept=seconds,
+                  timer=_timer_for(state, accepted))
 
 
 def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId,
@@ -348,17 +362,17 @@ def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetim
     at = iso(now)
     declined_by = (*state.declined_by, state.owner)
     declined = _event(new_id, "declined", at, state, 0, owner=state.owner, reason=reason, by=by)
-    counters = (Counter("declined"), Counter("declined", owner=state.owner))
     successor = next_owner(state.candidates, state.owner, declined_by)
     if successor is None:
         gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause="everyone declined")
-        return Change(state=gap.state, events=(declined, *gap.events), counters=counters + gap.counters,
-                      notifications=gap.notifications)
+        return Change(state=gap.state, events=(declined, *gap.events), notifications=gap.notifications)
     moved = _restarted(replace(state, owner=successor, declined_by=declined_by), now, definition, clock)
     notified, offer = _offered(moved, at, now, new_id, 2, "decline")
     reassigned = _event(new_id, "reassigned", at, state, 1, owner=state.owner,
                         **{"from": state.owner, "to": successor}, cause="declined", due_at=notified.details["due_at"])
-    return Change(state=moved, events=(declined, reassigned, notified), counters=counters, notifications=(offer,))
+    # The running timer sleeps until the old ladder's next step; the new ladder's first may come before it.
+    return Change(state=moved, events=(declined, reassigned, notified), notifications=(offer,),
+                  timer=_timer_for(state, moved))
 
 
 def _restarted(state: HandoverState, now: datetime, definition: HandoverDefinition | None, clock: Clock | None
@@ -395,4 +409,4 @@ def contacted(state: HandoverState, actor: Actor, now: datetime, new_id: NewId) 
     late = bool(state.contact_due_at and now > parse_iso(state.contact_due_at))
     done = replace(state, status=CONTACTED, contacted_at=at, steps=(), next_step=0)
     event = _event(new_id, "contacted", at, state, 0, owner=state.owner, late=late, by=by)
-    return Change(state=done, events=(event,), counters=(Counter("contacted"),))
+    return Change(state=done, events=(event,))

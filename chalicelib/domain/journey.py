@@ -6,6 +6,7 @@ downstream trusts it.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -39,6 +40,8 @@ OwnerId = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri")
 BUILT_IN_CALENDARS = {"dk-business-hours": DK_BUSINESS_HOURS}
+# An address Leadtrail writes to: one @, a dotted domain, nothing that could split a header.
+_EMAIL_ADDRESS = re.compile(r"^[^\s@<>,;\"]+@[^\s@<>,;\"]+\.[^\s@<>,;\".]+$")
 TRIGGERS = ("form_submit",)
 StageTrigger = Literal["form_submit", "accepted"]
 # Pydantic puts these before a validator's own message; a person reading the answer needs only the message.
@@ -207,6 +210,8 @@ class JourneyDefinition(_Strict):
     # Which stage a form submit and an accepted hand-over lead to; left out, the stage at the trigger's
     # position (the second and the third), which for the default stages is consideration and decision.
     stage_on: dict[StageTrigger, Name] | None = None
+    # Who hears of a gap when the hand-over's ladder escalates to no one.
+    manager_email: Annotated[str, StringConstraints(max_length=254)] | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -227,6 +232,13 @@ class JourneyDefinition(_Strict):
         if problems:
             raise ValidationError.from_exception_data(cls.__name__, problems)
         return definition
+
+    @field_validator("manager_email")
+    @classmethod
+    def _an_email_address(cls, address: str | None) -> str | None:
+        if address is not None and not _EMAIL_ADDRESS.fullmatch(address):
+            raise ValueError("give an e-mail address, such as manager@example.dk")
+        return address
 
     @field_validator("stages")
     @classmethod

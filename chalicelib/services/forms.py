@@ -18,6 +18,7 @@ from chalicelib.domain.capture import Site, safe_redirect
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.leads import Submission, SubmissionOutcome, TimelineEvent, apply_submission, lead_id_for
 from chalicelib.domain.privacy import truncate_ip
+from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules
 from chalicelib.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -176,6 +177,7 @@ class Forms:
         if submission.page_url:
             landings.append(Landing(url=submission.page_url))
         handover_failure: str | None = None
+        rules = self._stage_rules(site.tenant_id, lead_id)
 
         # A round-robin turn is taken once per request and kept across its retries: a retry takes none.
         turns: dict[str, int] = {}
@@ -183,8 +185,8 @@ class Forms:
         while attempt < MAX_ATTEMPTS:
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
-            outcome = _with_flags(apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id),
-                                  form)
+            outcome = _with_flags(apply_submission(site.tenant_id, existing, submission, landings, now, self.new_id,
+                                                   stages=rules), form)
             plan = Plan(outcome.lead, [])
             if self.handovers is not None and handover_failure is None:
                 # The hand-over is written in the same transaction as the submission that triggers it.
@@ -257,6 +259,17 @@ class Forms:
 
         return Refusal(language=site.language, error_url=allowed(fields.get("_error")),
                        back_to=allowed(fields.get("page_url")) or allowed(request.referer))
+
+    def _stage_rules(self, tenant_id: str, lead_id: str) -> StageRules:
+        """The tenant's stages and where a form submit leads; the default ones when the journey cannot be read."""
+        if self.handovers is None:
+            return DEFAULT_STAGE_RULES
+        try:
+            return self.handovers.journeys.definition(tenant_id).stage_rules()
+        except JOURNEY_FAILURES:  # a lead is never refused because of the journey
+            logger.exception("the journey's stages could not be read; the default stages apply",
+                             extra={"lead_id": lead_id})
+            return DEFAULT_STAGE_RULES
 
     def _back_off(self, attempt: int) -> None:
         if attempt < MAX_ATTEMPTS:

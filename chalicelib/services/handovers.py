@@ -188,11 +188,12 @@ class Handovers:
             if state is None:
                 raise NotFound(f"no hand-over {handover_id!r}", field="handover_id")
             now = self.clock()
+            journey = self.journeys.definition(tenant_id)
             try:
                 if action == "accept":
-                    change = accept(state, actor, now, self.new_id)
+                    change = accept(state, actor, now, self.new_id,
+                                    accepted_stage=journey.stage_rules().after("accepted"))
                 elif action == "decline":
-                    journey = self.journeys.definition(tenant_id)
                     definition = journey.handover(state.name)
                     clock = journey.clock_for(definition) if definition else None
                     change = decline(state, actor, reason, now, self.new_id, definition, clock)
@@ -271,11 +272,10 @@ class Handovers:
 
     def _save(self, change: Change, state: HandoverState, now: datetime) -> None:
         lead_update = None
-        if change.lead_stage:
+        if change.lead_stage is not None:
             lead = self.leads.lead(state.tenant_id, state.lead_id)
-            stages = tuple(self.journeys.definition(state.tenant_id).stages)
-            if lead is not None and change.lead_stage in stages and moves_forward(lead.stage, change.lead_stage,
-                                                                                    stages):
+            stages = self.journeys.definition(state.tenant_id).stage_rules().stages
+            if lead is not None and moves_forward(lead.stage, change.lead_stage, stages):
                 at = iso(now)
                 moved = replace(lead, stage=change.lead_stage, stage_entered_at=at, updated_at=at)
                 seq = max((event.seq for event in change.events), default=0) + 1

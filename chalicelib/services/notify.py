@@ -79,7 +79,7 @@ OFFERS = ("offer", "reminder")
 
 def manager_address(journey: JourneyDefinition) -> str:
     """Who hears of a gap when the ladder escalates to no one: the journey's manager, if it names one."""
-    return str(getattr(journey, "manager_email", None) or "")
+    return journey.manager_email or ""
 
 
 class Notifier:

@@ -25,6 +25,7 @@ from chalicelib.domain.handover import (
     rescue_id_for,
 )
 from chalicelib.domain.journey import Handover
+from chalicelib.domain.reports import event_counters
 from chalicelib.domain.sla import ALWAYS, DK_BUSINESS_HOURS
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Copenhagen
@@ -85,7 +86,7 @@ def test_a_decline_is_declined_reassigned_and_notified_with_the_offer_on_the_las
     assert (reassigned.type, reassigned.details["owner"], reassigned.details["to"]) == ("reassigned", "a", "b")
     assert notified.type == "notified" and notified.details == {
         "handover_id": change.state.handover_id, "handover": "to-sales", "owner": "b", "step": "decline",
-        "due_at": "2026-11-23T14:00:00.000Z"}
+        "due_at": "2026-11-23T14:00:00.000Z", "started_at": "2026-11-23T09:00:00.000Z"}  # the first start stays
     assert declined.seq < reassigned.seq < notified.seq
     (offer,) = change.notifications
     assert (offer.kind, offer.to, offer.due_at) == ("offer", "b", "2026-11-23T14:00:00.000Z")
@@ -183,8 +184,10 @@ def test_a_rescue_is_a_new_handover_of_the_same_lead_offered_with_a_full_clock()
     assert state.accept_due_at == "2026-11-23T23:00:00.000Z"
     (started,) = change.events
     assert started.details["rescue_of"] == gapped.handover_id and started.details["owner"] == "d"
-    assert {(counter.name, counter.owner) for counter in change.counters} >= {
-        ("handovers", None), ("rescues", None), ("rescues", "d"), ("open", None)}
+    ticks, offer = event_counters(started.type, started.details, started.at, now.isoformat())
+    assert set(ticks) >= {("handovers", 1, None), ("rescues", 1, None), ("rescues", 1, "d"), ("open", 1, None)}
+    assert offer is not None and offer[0] == "d"
+    assert change.timer == state.next_due_at  # the rescue's ladder gets its own timer
 
 
 @pytest.mark.parametrize("hours", [0, 1])

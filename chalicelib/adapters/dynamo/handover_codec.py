@@ -56,8 +56,7 @@ def put_handover_change(tx: Transaction, change: Change, expected_version: int |
     else:
         tx.put(handover_tag(state.handover_id), item, condition="version = :version",
                values={":version": expected_version})
-    timer_due = state.next_due_at if expected_version is None else None
-    effects = effects_of(change, timer_due)
+    effects = effects_of(change)
     if effects and not change.events:
         raise ValueError("a change with effects must carry an event for them")
     # The last event carries the effects: after a decline, the offer to the next owner is the reassignment's.
