@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent, Request
 
 from chalicelib import errors, web
 from chalicelib.api_admin import admin_api
+from chalicelib.api_costs import costs_api
 from chalicelib.api_handover_admin import handover_admin_api
 from chalicelib.api_handovers import handovers_api
 from chalicelib.api_leads import leads_api
@@ -35,7 +36,8 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-1:000000000000:table/leadtrai
 
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
-for blueprint in (site_api, leads_api, handovers_api, handover_admin_api, admin_api, reports_api):
+for blueprint in (site_api, leads_api, handovers_api, handover_admin_api, admin_api, reports_api,
+                  costs_api):
     app.register_blueprint(blueprint)
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.consumers.stream import ChangeStream
     from chalicelib.services.action_links import ActionLinks
     from chalicelib.services.capture import Capture
+    from chalicelib.services.costs import Costs
     from chalicelib.services.forms import Forms
     from chalicelib.services.handovers import Handovers, Timers
     from chalicelib.services.journeys import Journeys
@@ -119,6 +120,12 @@ class Container:
         from chalicelib.services.reports import Reports
 
         return Reports(self.repositories.counters, self.clock)
+
+    @cached_property
+    def costs(self) -> Costs:
+        from chalicelib.services.costs import Costs
+
+        return Costs(self.repositories.costs, self.clock)
 
     @cached_property
     def forms(self) -> Forms:

@@ -287,3 +287,22 @@ class ProcessedEvents(abc.ABC):
     @abc.abstractmethod
     def release(self, consumer: str, event_id: str) -> None:
         """Undo a claim whose work failed, so the redelivery tries again."""
+
+
+if TYPE_CHECKING:  # the cost rules load only where costs are read or written
+    from chalicelib.domain.costs import CostBook, CostRow
+
+
+class CostLedger(abc.ABC):
+    """A tenant's campaign costs: the currency they are kept in, and one row per campaign, source, medium and
+    period."""
+
+    @abc.abstractmethod
+    def cost_book(self, tenant_id: str, campaign: str | None = None) -> CostBook:
+        """The currency (None before the first costs) and the rows (only ``campaign``'s when given)."""
+
+    @abc.abstractmethod
+    def save_costs(self, tenant_id: str, currency_before: str | None, currency: str, put: Sequence[CostRow],
+                   remove: Sequence[CostRow]) -> None:
+        """Set the currency when it is new or changes (``ConcurrentUpdate`` when it is no longer
+        ``currency_before``), then write ``put`` (each replaces the row of its identity) and delete ``remove``."""

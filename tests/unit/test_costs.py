@@ -161,12 +161,16 @@ def test_a_bad_amount_is_named(amount: Any, decimal_comma: bool, says: str):
 
 
 def test_dates_must_be_days_in_order_and_a_row_at_most_366_days():
-    assert _read(**{"from": "2026-11-31"})[1] == {"from": "from must be a date as YYYY-MM-DD"}
-    assert "from" in _read(**{"from": "1/11/2026"})[1]
-    assert "to" in _read(to="2026-W01-1")[1]
-    assert _read(**{"from": "2026-12-01"})[1] == {"to": "to must not be before from"}
-    assert _read(**{"from": "2024-01-01", "to": "2024-12-31"})[1] == {}  # a leap year: 366 days
-    assert "at most 366 days" in _read(**{"from": "2025-01-01", "to": "2026-01-02"})[1]["to"]
+    def problems(start: str, end: str = "2026-11-30") -> dict[str, str]:
+        dates: dict[str, Any] = {"from": start, "to": end}
+        return _read(**dates)[1]
+
+    assert problems("2026-11-31") == {"from": "from must be a date as YYYY-MM-DD"}
+    assert "from" in problems("1/11/2026")
+    assert "to" in problems("2026-11-01", "2026-W01-1")
+    assert problems("2026-12-01") == {"to": "to must not be before from"}
+    assert problems("2024-01-01", "2024-12-31") == {}  # a leap year: 366 days
+    assert "at most 366 days" in problems("2025-01-01", "2026-01-02")["to"]
 
 
 def test_every_problem_of_a_row_is_named_at_once():

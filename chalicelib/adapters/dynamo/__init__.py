@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # each repository is imported when first built: a page view's cold start loads two
     from chalicelib.adapters.dynamo.capture import DynamoCapture
+    from chalicelib.adapters.dynamo.costs import DynamoCosts
     from chalicelib.adapters.dynamo.counters import DynamoCounters
     from chalicelib.adapters.dynamo.dead_letters import DynamoDeadLetters
     from chalicelib.adapters.dynamo.handovers import DynamoHandovers
@@ -77,3 +78,9 @@ class Repositories:
         from chalicelib.adapters.dynamo.processed import DynamoProcessedEvents
 
         return DynamoProcessedEvents(self.table)
+
+    @cached_property
+    def costs(self) -> DynamoCosts:
+        from chalicelib.adapters.dynamo.costs import DynamoCosts
+
+        return DynamoCosts(self.table)

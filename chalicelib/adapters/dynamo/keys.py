@@ -30,6 +30,9 @@ feeds the change consumers (``chalicelib/consumers``).
 | hand-over counters per day        | table | ``T#{t}#STATS`` / ``{day}#ALL`` and ``{day}#O#{owner}``                     | counters     |
 | webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
 | a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
+| currency of a tenant's costs      | table | ``T#{t}#COSTS`` / ``CURRENCY``                                              | costs        |
+| cost row (campaign, period)       | table | ``T#{t}#COSTS`` / ``ROW#{h(campaign)}#{h(source, medium)}#{from}#{to}``     | costs        |
+| a tenant's costs (one query)      | table | query ``T#{t}#COSTS`` (a campaign's: sk begins ``ROW#{h(campaign)}#``)      | costs        |
 """
 
 from __future__ import annotations
@@ -175,3 +178,27 @@ def dead_letter(tenant_id: str, letter_id: str) -> Key:
 
 def processed(consumer: str, event_id: str) -> Key:
     return f"DONE#{consumer}#{event_id}", "DONE"
+
+
+def costs_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#COSTS"
+
+
+def cost_currency(tenant_id: str) -> Key:
+    return costs_partition(tenant_id), "CURRENCY"
+
+
+COST_ROW_PREFIX = "ROW#"
+
+
+def _name_hash(*names: str) -> str:
+    """Campaign, source and medium are free text (``#``, any length): a short hash keeps the key bounded."""
+    return hashlib.sha256("\x00".join(names).encode()).hexdigest()[:16]
+
+
+def cost_campaign_prefix(campaign: str) -> str:
+    return f"{COST_ROW_PREFIX}{_name_hash(campaign)}#"
+
+
+def cost_row(tenant_id: str, campaign: str, source: str, medium: str, start: str, end: str) -> Key:
+    return costs_partition(tenant_id), f"{cost_campaign_prefix(campaign)}{_name_hash(source, medium)}#{start}#{end}"
