@@ -44,6 +44,7 @@ class CounterProjection:
         carried = event.details.get("started_at")
         if carried:
             return str(carried)
+        # Written before every hand-over event named the first start: read the hand-over once for it.
         return self.counters.handover_started_at(event.tenant_id, event.lead_id, handover_id)
 
 
