@@ -171,6 +171,17 @@ def _web_address(url: str) -> str | None:
     return url if url.startswith(("https://", "http://")) else None
 
 
+def _owners_deadline(state: HandoverState, now: datetime) -> str:
+    """The deadline the card shows its owner. Someone the ladder handed the lead to after the SLA had run out
+    has the time left before the ladder moves on (as their e-mail said), never a time already passed."""
+    from chalicelib.domain.handover import offer_deadline
+
+    handed_on = any(step.action == "reassign" for step in state.steps[:state.next_step])
+    if handed_on and state.status not in CLOSED_STATUSES:
+        return offer_deadline(state, now) or state.accept_due_at
+    return state.accept_due_at
+
+
 class LinkPages:
     """Builds the pages behind the hand-over links, from the read side of the ports."""
 
@@ -250,7 +261,7 @@ class LinkPages:
     def _card(self, state: HandoverState, zone: str, language: str, with_contact: bool) -> LeadCard:
         lead = self.leads.lead(state.tenant_id, state.lead_id)
         now = self.clock()
-        deadline = getattr(state, "accept_due_at", None)
+        deadline = _owners_deadline(state, now)
         overdue = bool(deadline and parse_iso(deadline) < now and state.status not in CLOSED_STATUSES)
         due = human_time(deadline, zone, language, now) if deadline else None
         if lead is None:

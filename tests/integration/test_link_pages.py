@@ -297,6 +297,18 @@ def test_a_lead_handed_on_by_the_ladder_says_to_whom(api: Api):
     assert _handover(api, lead_id)["status"] == "offered"
 
 
+def test_the_owner_the_ladder_hands_the_lead_to_sees_the_time_left_not_a_deadline_already_passed(api: Api):
+    _journey(api)
+    _lead(api)
+    api.clock.advance(hours=23)  # Tuesday 09:30 in Copenhagen: past 150 %, so the ladder hands it to sales-b
+    api.run_timers()
+    accept, _ = _links(api, OWNER_B)
+    page = _page(_get(api, accept))
+    # The gap at 300 %: twelve business hours from Monday 10:30 is Tuesday 14:30, still ahead.
+    assert "tirsdag 24. november kl. 14:30 (Europe/Copenhagen)" in page
+    assert "Fristen er overskredet" not in page and DEADLINE_DA not in page
+
+
 def test_a_lead_that_ended_in_a_gap_says_so_and_what_to_do(api: Api):
     _without_calendar(api, language="da")
     lead_id, _ = _lead(api)
