@@ -141,9 +141,9 @@ def _replace_all(value: Any) -> bool:
 
 def _invalid(problems: list[dict[str, Any]]) -> InvalidInput:
     first = problems[0]
-    summary = f"{first['message']}" if len(problems) == 1 else f"{len(problems)} problems; the first: " \
-                                                                f"{first['message']}"
-    return InvalidInput(f"nothing was stored: {first['field']}: {summary}", field=first["field"], details=problems)
+    many = f"{len(problems)} problems, the first: " if len(problems) > 1 else ""
+    return InvalidInput(f"nothing was stored; {many}{first['field']}: {first['message']}", field=first["field"],
+                        details=problems)
 
 
 # --- the service --------------------------------------------------------------------------------------------
