@@ -37,7 +37,7 @@ def seed(tenancy: TenantRegistry, journeys: JourneyRepository, api_origin: str) 
     register_tenant(
         tenancy,
         Tenant(tenant_id="demo", name="Nordlys Solar ApS (demo)", language="da"),
-        [Site(site_key="demo", tenant_id="demo", allowed_origins=tuple(sorted(origins)), language="da")],
+        [Site(site_key="demo", tenant_id="demo", allowed_origins=tuple(sorted(origins)), language="en")],
         [DEMO_ADMIN_KEY],
     )
     journey = JourneyDefinition.model_validate(DEMO_JOURNEY).model_dump(mode="json", exclude_none=True)

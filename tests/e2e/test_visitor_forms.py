@@ -57,14 +57,14 @@ def test_without_javascript_a_refused_form_is_a_danish_page_with_a_way_back_to_w
         # When they send the form
         page.click("#submit")
 
-        # Then a page in the site's language names the field and says what to type
+        # Then a page in the site's language (the demo site is English) names the field and says what to type
         page.wait_for_selector("h1")
-        assert page.locator("h1").inner_text() == "Tjek venligst formularen"
-        assert page.locator("html").get_attribute("lang") == "da"
+        assert page.locator("h1").inner_text() == "Please check the form"
+        assert page.locator("html").get_attribute("lang") == "en"
         problem = page.locator(".problems li")
-        assert problem.count() == 1 and "E-mail" in problem.inner_text() and "navn@firma.dk" in problem.inner_text()
+        assert problem.count() == 1 and "E-mail" in problem.inner_text() and "name@company.dk" in problem.inner_text()
         assert "{" not in page.inner_text("body") and "invalid_input" not in page.content()  # no JSON
-        back = page.get_by_role("link", name="← Tilbage til formularen")
+        back = page.get_by_role("link", name="← Back to the form")
         assert back.is_visible()
         screenshot(page, "form-error-no-js")
 
@@ -76,7 +76,7 @@ def test_without_javascript_a_refused_form_is_a_danish_page_with_a_way_back_to_w
 
         # And the Back link works without JavaScript too: it opens the form's page
         page.click("#submit")
-        page.get_by_role("link", name="← Tilbage til formularen").click()
+        page.get_by_role("link", name="← Back to the form").click()
         page.wait_for_url("**/demo/contact")
     finally:
         context.close()
