@@ -77,8 +77,11 @@ def _refused(refused: LinkRefused, action: str) -> Response:
     from chalicelib.services.link_pages import link_pages
 
     logger.info("link refused", extra={"error": refused.code, "field": refused.field, "expired": refused.expired})
+    from chalicelib.rendering import preferred_language
+
+    browser = preferred_language(header(_request(), "accept-language"))
     return _answer(link_pages().refused("expired" if refused.expired else "invalid", refused.tenant_id,
-                                        refused.owner, action))
+                                        refused.owner, action, browser))
 
 
 @handovers_api.route("/handovers/{handover_id}/{action}", methods=["GET"])

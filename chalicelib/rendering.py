@@ -43,6 +43,23 @@ def language_of(language: str | None) -> str:
     return language if language in LANGUAGES else FALLBACK_LANGUAGE
 
 
+def preferred_language(accept_language: str | None) -> str | None:
+    """The language we have words for that a browser's ``Accept-Language`` ranks highest, if any."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                continue
+        language = tag.strip().lower().split("-")[0]
+        if language in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
 def single_line(value: object) -> str:
     """Any run of control characters (CR, LF, ...) becomes one space: the text stays on its line."""
     return _CONTROLS.sub(" ", str(value))

@@ -194,18 +194,20 @@ class LinkPages:
         self.contacts = contacts
         self.clock = clock
 
-    def language(self, tenant_id: str | None, owner: str | None) -> str:
-        """The owner's language, else the tenant's journey's; English when the link does not say whose it is."""
+    def language(self, tenant_id: str | None, owner: str | None, browser: str | None = None) -> str:
+        """The owner's language, else the tenant's journey's; when the link does not say whose it is, the
+        browser's (``browser``: the language it prefers), else English."""
         if tenant_id is None:
-            return "en"
+            return browser or "en"
         contact = self.contacts.owner_contact(tenant_id, owner) if owner else None
         if contact and contact[1]:
             return language_of(contact[1])
         return language_of(self.journeys.definition(tenant_id).language)
 
-    def refused(self, kind: str, tenant_id: str | None, owner: str | None, action: str) -> LinkPage:
+    def refused(self, kind: str, tenant_id: str | None, owner: str | None, action: str,
+                browser: str | None = None) -> LinkPage:
         """The page for a link that does not hold (``expired`` or ``invalid``)."""
-        return LinkPage(kind=kind, language=self.language(tenant_id, owner), action=action)
+        return LinkPage(kind=kind, language=self.language(tenant_id, owner, browser), action=action)
 
     def page(self, tenant_id: str, handover_id: str, action: str, owner: str, failed: bool = False) -> LinkPage:
         """What the owner a link names sees for the hand-over as it is now: the lead card while it is theirs

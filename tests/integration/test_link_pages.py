@@ -351,6 +351,23 @@ def test_a_link_that_is_not_valid_is_a_400_page_that_acts_on_nothing(api: Api, s
     assert _handover(api, lead_id)["status"] == "offered"
 
 
+@pytest.mark.parametrize(("accept_language", "language", "says"), [
+    ("da-DK,da;q=0.9,en;q=0.8", "da", "Linket er ikke gyldigt"),
+    ("en-GB,en;q=0.9,da;q=0.5", "en", "This link is not valid"),
+    ("de-DE,de;q=0.9", "en", "This link is not valid"),
+    ("en;q=0.2, da;q=0.7", "da", "Linket er ikke gyldigt"),
+])
+def test_a_link_that_does_not_say_whose_it_is_speaks_the_browsers_language(
+        api: Api, accept_language: str, language: str, says: str):
+    _journey(api)
+    _lead(api)
+    accept, _ = _links(api)
+    path = f"{urlsplit(accept).path}?token=not-a-token"
+    answer = _get(api, path, **{"Accept-Language": accept_language})
+    assert answer.status_code == 400 and says in _page(answer)
+    assert f'<html lang="{language}">' in answer.body.decode()
+
+
 def test_a_genuine_link_to_a_hand_over_that_does_not_exist_is_a_404_page(api: Api):
     _journey(api)
     link = api.wiring.links.handover_link("demo", "ho_aaaaaaaaaaaaaaaaaaaaaaaa_00000000", OWNER_A, "accept")
