@@ -211,6 +211,13 @@ def test_an_empty_range_reports_zeroes_and_no_percentiles(api: Api):
     assert (report["from"], report["to"]) == ("2025-01-01", "2025-01-31")
 
 
+def test_a_time_in_the_range_counts_as_its_whole_day_and_the_answer_names_the_days(api: Api):
+    report = _report(api, "from=2025-01-01T15:00:00Z&to=2025-01-31T08:00:00Z")
+    assert (report["from"], report["to"]) == ("2025-01-01", "2025-01-31")
+    refused = json_body(_call(api, "GET", "/reports/handovers?to=soon"))
+    assert refused["message"].startswith("to must be a day like 2026-11-25 (a time counts as its whole day)")
+
+
 @pytest.mark.parametrize(("query", "field"), [
     ("from=yesterday", "from"),
     ("to=2026-13-45", "to"),
