@@ -29,13 +29,15 @@ class Reports:
         try:
             until = parse_instant(to_text) if to_text else today
         except ValueError as error:
-            raise InvalidInput(f"to must be a day like 2026-11-25 (a time counts as its whole day): {error}", field="to") from None
+            raise InvalidInput(f"to must be a day like 2026-11-25 (a time counts as its whole day): {error}",
+                               field="to") from None
         try:
             # Near the first day of the calendar the default range is shorter rather than overflowing.
             default_back = min(timedelta(days=REPORT_DEFAULT_DAYS), until - datetime.min.replace(tzinfo=until.tzinfo))
             since = parse_instant(from_text) if from_text else until - default_back
         except ValueError as error:
-            raise InvalidInput(f"from must be a day like 2026-11-25 (a time counts as its whole day): {error}", field="from") from None
+            raise InvalidInput(f"from must be a day like 2026-11-25 (a time counts as its whole day): {error}",
+                               field="from") from None
         if since > until:
             raise InvalidInput("from must not be after to", field="from")
         if until - since > timedelta(days=REPORT_MAX_DAYS):
