@@ -1,4 +1,5 @@
-"""A new hand-over's ladder timer is started from its ``handover_started`` event."""
+"""A ladder timer is started from the event that carries it: a new hand-over's ``handover_started``, and the
+last event of a change that planned a step before the running timer wakes (a decline, an accept)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from chalicelib.services.handovers import Timers
 
 
 class TimerStarter:
-    """Starting twice is harmless: a Step Functions execution is named by its hand-over."""
+    """Starting twice is harmless: a Step Functions execution is named by its hand-over and due time."""
 
     def __init__(self, timers: Callable[[], Timers]):
         self.timers = timers
