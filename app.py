@@ -82,10 +82,30 @@ def in_our_shape(response: Response, request: Request | None) -> Response:
         error = errors.InternalError("something went wrong on our side; please try again")
     else:
         error = errors.MalformedInput(str(body["Message"]))
+    if kind == "UnsupportedMediaType" and request is not None and _browser_form(request):
+        return _form_refusal_page(error, request)
     shaped = error_response(error, {name: str(value) for name, value in response.headers.items()
                                     if name.lower() != "content-type" and isinstance(value, str)})
     shaped.status_code = status
     return shaped
+
+
+def _browser_form(request: Request) -> bool:
+    """A person's browser posting a form (it asks for HTML first), not a program asking for JSON."""
+    accepted = (header(request, "accept") or "").lower()
+    route = (request.context or {}).get("resourcePath")
+    return route == "/forms/{site}" and "text/html" in accepted and "application/json" not in accepted
+
+
+def _form_refusal_page(error: errors.LeadtrailError, request: Request) -> Response:
+    """The form error page in the site's language, with a way back only to a page on the site."""
+    from chalicelib.http import form_error_page
+    from chalicelib.services.forms import FormRequest
+
+    refusal = container().forms.refusal(FormRequest(
+        site_key=(request.uri_params or {}).get("site", ""), body=b"", content_type="application/json",
+        origin=header(request, "origin"), referer=header(request, "referer")))
+    return form_error_page(error, refusal.language, refusal.back_to)
 
 
 def _request() -> Request:

@@ -32,18 +32,22 @@ def _request() -> Request:
     return request
 
 
-@site_api.route(
-    "/forms/{site}", methods=["POST"], content_types=["application/json", "application/x-www-form-urlencoded"]
-)
+# Every encoding a plain HTML form can choose (a file input makes it multipart), and JSON for programs.
+FORM_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+
+
+@site_api.route("/forms/{site}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @answers_errors
 def submit_form(site: str) -> Response:
-    from chalicelib.services.forms import FormRequest  # the form path's modules load on its first request
+    from chalicelib.services.forms import MAX_MULTIPART_BYTES, FormRequest  # loaded on the form path's first use
 
     request = _request()
     content_type = header(request, "content-type") or "application/json"
     origin = header(request, "origin")
+    # A form with a file input brings the file along: a larger body, of which only the text fields are read.
+    limit = MAX_MULTIPART_BYTES if content_type.lower().startswith("multipart/") else 64 * 1024
     form = FormRequest(
-        site_key=site, body=raw_body(request), content_type=content_type, origin=origin,
+        site_key=site, body=raw_body(request, limit), content_type=content_type, origin=origin,
         referer=header(request, "referer"), idempotency_key=header(request, "idempotency-key"),
         ip=client_ip(request),
     )
@@ -66,7 +70,9 @@ def submit_form(site: str) -> Response:
         return json_response({"lead_id": result.lead_id, "fields_flagged": list(result.fields_flagged)}, status=201,
                              headers={**cors, **replay})
     if result.redirect_to:
-        return Response(body="", status_code=303, headers={"Location": result.redirect_to, **replay})
+        # Without a type of its own the gateway would label the empty body application/json.
+        return Response(body="", status_code=303, headers={
+            "Location": result.redirect_to, "Content-Type": "text/plain; charset=utf-8", **replay})
     return thank_you_page(result.site.language, origin)
 
 

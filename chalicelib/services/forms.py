@@ -79,24 +79,115 @@ class Refusal:
     back_to: str | None = None
 
 
+# A form with a file input arrives as multipart/form-data with the file in it: the body may be this large,
+# the file is dropped (its field is flagged), and the text fields still fit MAX_FORM_BYTES.
+MAX_MULTIPART_BYTES = 5 * 1024 * 1024
+MAX_FIELDS = 100
+
+
+@dataclass(frozen=True)
+class FormBody:
+    """What a form post holds: its text fields, and the names of the file fields that were not kept."""
+
+    fields: dict[str, Any]
+    files: tuple[str, ...] = ()
+
+
 def read_fields(body: bytes, content_type: str) -> dict[str, Any]:
-    """The submitted fields, from JSON or ``application/x-www-form-urlencoded``."""
+    """The submitted fields, from JSON, a url-encoded, multipart or ``text/plain`` form."""
+    return read_form(body, content_type).fields
+
+
+def read_form(body: bytes, content_type: str) -> FormBody:
+    """The submitted fields (and any file fields' names), whichever encoding a form or a program chose."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "multipart/form-data":
+        return _multipart(body, content_type)
     if len(body) > MAX_FORM_BYTES:
         raise PayloadTooLarge(f"the body may be at most {MAX_FORM_BYTES} bytes", field="body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise MalformedInput("the body is not UTF-8", field="body") from None
-    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+    text = _utf8(body)
+    if kind == "application/x-www-form-urlencoded":
         try:
-            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=100)
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=MAX_FIELDS)
         except ValueError:
             raise MalformedInput("the form body cannot be read", field="body") from None
-        fields: dict[str, Any] = {}
-        for name, value in pairs:
-            fields.setdefault(name, value)  # a repeated field keeps its first value, as PHP does not
-        return fields
-    return json_object(text)
+        return FormBody(_first_values(pairs))
+    if kind == "text/plain":
+        return FormBody(_first_values(_plain_pairs(text)))
+    return FormBody(json_object(text))
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedInput("the body is not UTF-8", field="body") from None
+
+
+def _first_values(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)  # a repeated field keeps its first value, as PHP does not
+    return fields
+
+
+def _plain_pairs(text: str) -> list[tuple[str, str]]:
+    """``enctype="text/plain"``: one ``name=value`` line per field, unescaped; a line without ``=`` continues
+    the previous value (a message typed over several lines)."""
+    pairs: list[tuple[str, str]] = []
+    lines = text.replace("\r\n", "\n").rstrip("\n").split("\n") if text.strip() else []
+    for line in lines:
+        name, equals, value = line.partition("=")
+        if equals and name.strip():
+            pairs.append((name.strip(), value))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]}\n{line}")
+        else:
+            raise MalformedInput("the form body cannot be read: each line must be name=value", field="body")
+        if len(pairs) > MAX_FIELDS:
+            raise MalformedInput(f"a form may have at most {MAX_FIELDS} fields", field="body")
+    return pairs
+
+
+def _multipart(body: bytes, content_type: str) -> FormBody:
+    """``multipart/form-data`` read with the standard library: text fields are kept, a file is not."""
+    from email import policy
+    from email.parser import BytesParser
+
+    if len(body) > MAX_MULTIPART_BYTES:
+        raise PayloadTooLarge(f"the body may be at most {MAX_MULTIPART_BYTES} bytes", field="body")
+    if "\r" in content_type or "\n" in content_type:
+        raise MalformedInput("the Content-Type cannot be read", field="Content-Type")
+    head = f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n\r\n".encode("utf-8", "replace")
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise MalformedInput("the form body cannot be read: a multipart body needs its boundary",
+                             field="body")
+    pairs: list[tuple[str, str]] = []
+    files: list[str] = []
+    size = 0
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or not name:
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            if filename or data:  # a file input left empty sends an empty part: nothing was lost
+                files.append(name)
+            continue
+        size += len(data)
+        if size > MAX_FORM_BYTES:
+            raise PayloadTooLarge(f"the form's text fields may be at most {MAX_FORM_BYTES} bytes", field="body")
+        try:
+            value = data.decode(part.get_content_charset() or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            raise MalformedInput(f"the field {name} is not UTF-8", field=name) from None
+        pairs.append((name, value))
+        if len(pairs) + len(files) > MAX_FIELDS:
+            raise MalformedInput(f"a form may have at most {MAX_FIELDS} fields", field="body")
+    return FormBody(_first_values(pairs), tuple(dict.fromkeys(files)))
 
 
 def _fingerprint(fields: dict[str, Any]) -> str:
@@ -150,7 +241,8 @@ class Forms:
         """Turn a form submission into a lead (or a new event on the person's lead), exactly once."""
         key = _check_idempotency_key(request.idempotency_key)
         site = self.tenancy.site_for_origin(request.site_key, request.origin)
-        fields = read_fields(request.body, request.content_type)
+        body = read_form(request.body, request.content_type)
+        fields = body.fields
         redirect_to = safe_redirect(
             fields.get("_next") if isinstance(fields.get("_next"), str) else None, request.origin, site
         )
@@ -164,6 +256,8 @@ class Forms:
                               spam=True)
 
         form = FormSubmission.from_fields(fields)
+        # A file sent with the form is not kept: the lead says which field it came in.
+        form.fields_flagged.extend(name for name in body.files if name not in form.fields_flagged)
         submission = Submission(
             email=str(form.email), form=form.form, name=form.name, phone=form.phone, company=form.company,
             message=form.message, visitor_id=form.et_vid, referred_by=form.referred_by, consent=form.consent,
