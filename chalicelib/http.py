@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chalice.app import Request, Response
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from chalicelib import errors
-from chalicelib.models import invalid, json_object
+from chalicelib.bodies import invalid, json_object
 from chalicelib.observability import logger
 
 STATUS = {
@@ -45,7 +45,7 @@ def error_response(error: errors.LeadtrailError, headers: dict[str, str] | None 
 
 
 def answers_errors(view: F) -> F:
-    """Domain errors (and pydantic's, at the edge) become JSON answers that name the field."""
+    """Domain errors (and pydantic's validation errors, at the edge) become JSON answers that name the field."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

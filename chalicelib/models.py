@@ -1,145 +1,30 @@
-"""Pydantic models at the edges: what the API accepts and what it answers."""
+"""Pydantic models at the edges: what the API accepts and what it answers.
+
+The capture routes' input is checked in chalicelib.capture_schema instead, without pydantic's models.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
-from chalicelib.errors import InvalidInput, MalformedInput
+# The request-body helpers moved to chalicelib.bodies (no pydantic, for the capture path's cold start);
+# the names stay importable from here for the modules that read them from models.
+from chalicelib.bodies import MAX_JSON_DEPTH as MAX_JSON_DEPTH
+from chalicelib.bodies import field_errors
+from chalicelib.bodies import json_document as json_document
+from chalicelib.bodies import json_object as json_object
+from chalicelib.errors import InvalidInput
 
-MAX_EVENTS_PER_BATCH = 25
-MAX_COLLECT_BYTES = 16 * 1024
 MAX_FORM_BYTES = 32 * 1024
 MAX_EXTRA_FIELDS = 20
-
-SiteKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-VisitorId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-EventId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s]+$")]
 
 _TRUE = {"true", "on", "1", "yes", "ja"}
 _FALSE = {"false", "off", "0", "no", "nej", ""}
 _EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-MAX_JSON_DEPTH = 32
-_JSON_SYNTAX = re.compile(r'[\[\]{}"\\]')
-
-
-def _too_deep(text: str) -> bool:
-    """Whether arrays and objects nest deeper than allowed, outside strings: one linear pass, no recursion."""
-    depth = 0
-    in_string = False
-    skip_to = 0
-    for token in _JSON_SYNTAX.finditer(text):
-        at, char = token.start(), token.group()
-        if at < skip_to:
-            continue
-        if in_string:
-            if char == "\\":
-                skip_to = at + 2
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
-def json_document(body: str | bytes) -> Any:
-    """Any JSON value from a request body; nesting deeper than ``MAX_JSON_DEPTH`` is refused before parsing.
-
-    The standard parser recurses once per level and fails with a RecursionError (not a ValueError) on a
-    body such as ``[[[[...``, so the depth is checked first; either failure is a malformed body.
-    """
-    try:
-        text = body.decode(json.detect_encoding(body)) if isinstance(body, bytes) else body
-    except (UnicodeDecodeError, LookupError):
-        raise MalformedInput("the body is not JSON", field="body") from None
-    if _too_deep(text):
-        raise MalformedInput(f"the body nests deeper than {MAX_JSON_DEPTH} levels", field="body")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        raise MalformedInput("the body is not JSON", field="body") from None
-
-
-def json_object(text: str | bytes) -> dict[str, Any]:
-    """A request body that must be one JSON object."""
-    data = json_document(text)
-    if not isinstance(data, dict):
-        raise MalformedInput("the body must be a JSON object", field="body")
-    return data
-
-
-def field_errors(error: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
-    """Pydantic's errors as ``[{"field": "events.0.url", "message": ...}]``."""
-    details = []
-    for item in error.errors():
-        path = ".".join(str(part) for part in item["loc"])
-        details.append({"field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body", "message": item["msg"]})
-    return details
-
-
-def invalid(error: ValidationError, prefix: str = "") -> InvalidInput:
-    details = field_errors(error, prefix)
-    first = details[0]
-    return InvalidInput(f"{first['field']}: {first['message']}", field=first["field"], details=details)
-
-
-class CollectBatch(BaseModel):
-    """``POST /collect``: the envelope. Events are checked one by one, so one bad event rejects only itself."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    site: SiteKey
-    vid: VisitorId
-    events: list[Any] = Field(min_length=1)
-
-
-class CollectedEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    type: Literal["pageview", "email_open"]
-    url: HttpUrl
-    ref: str | None = Field(default=None, max_length=2048)
-    title: str | None = None
-    ts: int | float | str | None = None
-    id: EventId | None = None
-
-    @field_validator("title")
-    @classmethod
-    def _short_title(cls, value: str | None) -> str | None:
-        # A long title is the site's business, not a reason to lose the page view.
-        return value[:300] if value else value
-
-    @field_validator("ts")
-    @classmethod
-    def _number_or_iso(cls, value: int | float | str | None) -> int | float | str | None:
-        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})?$", value):
-            raise ValueError("ts must be epoch milliseconds or an ISO-8601 time")
-        return value
-
-
-class PixelQuery(BaseModel):
-    """``GET /t.gif``: the same event, carried in a query string."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    site: SiteKey
-    vid: VisitorId | None = None
-    e: Literal["pageview", "email_open"] = "pageview"
-    url: HttpUrl
-    ref: str | None = Field(default=None, max_length=2048)
-    title: str | None = None
-    ts: str | None = None
-    id: EventId | None = None
 
 
 # Bounds for what a form may leave on a lead; past them a value is cut (and flagged), never the reason to refuse.

@@ -8,21 +8,20 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
-from chalicelib.domain.capture import PageView, RejectedInput, event_time, new_pageview
-from chalicelib.domain.clock import Clock, iso
-from chalicelib.domain.privacy import truncate_ip
-from chalicelib.errors import LeadtrailError, MalformedInput, PayloadTooLarge
-from chalicelib.models import (
+from chalicelib.bodies import invalid, json_document
+from chalicelib.capture_schema import (
     MAX_COLLECT_BYTES,
     MAX_EVENTS_PER_BATCH,
     CollectBatch,
     CollectedEvent,
     PixelQuery,
-    invalid,
-    json_document,
 )
+from chalicelib.domain.capture import PageView, RejectedInput, event_time, new_pageview
+from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.privacy import truncate_ip
+from chalicelib.errors import LeadtrailError, MalformedInput, PayloadTooLarge
 from chalicelib.observability import count, traced
 from chalicelib.services.ports import PageViewLog
 from chalicelib.services.tenancy import Tenancy

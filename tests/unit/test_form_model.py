@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.capture_schema import CollectedEvent
 from chalicelib.errors import InvalidInput
-from chalicelib.models import CollectedEvent, FormSubmission
+from chalicelib.models import FormSubmission
 
 # --- FormSubmission.from_fields ----------------------------------------------------------------------------
 
