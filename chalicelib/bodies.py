@@ -73,7 +73,8 @@ def json_object(text: str | bytes) -> dict[str, Any]:
 def field_errors(error: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
     """Pydantic's errors as ``[{"field": "events.0.url", "message": ...}]``."""
     details = []
-    for item in error.errors():
+    # Without the documentation links: building them imports pydantic (for its version) on a cold start.
+    for item in error.errors(include_url=False, include_input=False):
         path = ".".join(str(part) for part in item["loc"])
         details.append({"field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body", "message": item["msg"]})
     return details
