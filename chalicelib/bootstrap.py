@@ -116,6 +116,15 @@ class Container:
                          contacts=repositories.tenancy)
 
     @cached_property
+    def outcomes(self) -> Any:
+        """Outcomes of leads (won, lost, disqualified), in the currency of the tenant's costs unless one is sent."""
+        from chalicelib.services.outcomes import Outcomes
+
+        repositories = self.repositories
+        return Outcomes(repositories.leads, repositories.handovers, self.journeys, self.clock,
+                        currency_of=lambda tenant_id: repositories.costs.cost_book(tenant_id).currency)
+
+    @cached_property
     def reports(self) -> Reports:
         from chalicelib.services.reports import Reports
 

@@ -29,7 +29,12 @@ EVENT_TYPES = {
     "sla_breached": "handover.sla_breached",
     "contacted": "handover.contacted",
     "gap": "handover.gap",
+    "outcome_recorded": "lead.outcome",
+    "outcome_corrected": "lead.outcome",
 }
+# A ``lead.outcome`` message has the same fields whether or not the report gave a value or a reason, and whether
+# it corrects an earlier one.
+OUTCOME_FIELDS = ("outcome", "value", "currency", "reason", "by", "owner", "outcome_at", "corrects", "previous")
 
 
 def webhook_type(event: ChangeEvent) -> str | None:
@@ -58,6 +63,8 @@ class Webhooks:
         }
         if kind == "handover.reassigned":
             data["owner"] = event.details.get("to")
+        if kind == "lead.outcome":
+            data.update({name: event.details.get(name) for name in OUTCOME_FIELDS})
         if kind == "lead.created":
             lead = self.leads.lead(event.tenant_id, event.lead_id)
             if lead is not None:

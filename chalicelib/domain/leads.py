@@ -46,6 +46,20 @@ class TimelineEvent:
 
 
 @dataclass(frozen=True)
+class LeadOutcome:
+    """How the lead ended as last reported (won, lost, disqualified); ``event_id`` is the event that said so.
+
+    ``value`` is money as text with two decimals, so it comes back exactly as it went in."""
+
+    outcome: str
+    at: str
+    event_id: str
+    value: str | None = None
+    currency: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Lead:
     tenant_id: str
     lead_id: str
@@ -67,6 +81,7 @@ class Lead:
     submissions: int = 0
     # Hand-over name → id: a lead has at most one hand-over of each kind of the tenant's journey.
     handovers: dict[str, str] = field(default_factory=dict)
+    outcome: LeadOutcome | None = None
     version: int = 0
 
 

@@ -194,6 +194,14 @@ class LeadRepository(abc.ABC):
     def lead(self, tenant_id: str, lead_id: str) -> Lead | None: ...
 
     @abc.abstractmethod
+    def save_lead_change(self, lead: Lead, expected_version: int, events: Sequence[TimelineEvent],
+                         receipt: Receipt | None = None) -> None:
+        """The lead (still at ``expected_version``), its new events and the request's receipt: all or nothing.
+
+        Raises ``DuplicateRequest`` when the receipt exists already, ``ConcurrentUpdate`` when the lead changed.
+        """
+
+    @abc.abstractmethod
     def save_submission(
         self,
         outcome: SubmissionOutcome,

@@ -11,7 +11,7 @@ from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.table import keyed, plain
 from chalicelib.adapters.dynamo.transaction import Transaction
 from chalicelib.domain.attribution import Touch
-from chalicelib.domain.leads import Lead, TimelineEvent
+from chalicelib.domain.leads import Lead, LeadOutcome, TimelineEvent
 from chalicelib.errors import InvalidInput
 from chalicelib.services.ports import Receipt
 
@@ -35,7 +35,23 @@ def lead_item(lead: Lead, version: int) -> dict[str, Any]:
         company=lead.company, referred_by=lead.referred_by, fields=dict(lead.fields),
         consent={purpose: {k: v for k, v in entry.items() if v is not None} for purpose, entry in lead.consent.items()},
         visitors=list(lead.visitors), submissions=lead.submissions, handovers=dict(lead.handovers), version=version,
+        **_outcome_attributes(lead.outcome),
     )
+
+
+def _outcome_attributes(outcome: LeadOutcome | None) -> dict[str, Any]:
+    if outcome is None:
+        return {}
+    return {"outcome": outcome.outcome, "outcome_value": outcome.value, "outcome_currency": outcome.currency,
+            "outcome_reason": outcome.reason, "outcome_at": outcome.at, "outcome_event_id": outcome.event_id}
+
+
+def _outcome_from(item: dict[str, Any]) -> LeadOutcome | None:
+    if not item.get("outcome"):
+        return None
+    return LeadOutcome(outcome=item["outcome"], at=item["outcome_at"], event_id=item["outcome_event_id"],
+                       value=item.get("outcome_value"), currency=item.get("outcome_currency"),
+                       reason=item.get("outcome_reason"))
 
 
 def lead_from(item: dict[str, Any]) -> Lead:
@@ -46,7 +62,8 @@ def lead_from(item: dict[str, Any]) -> Lead:
         created_at=item["created_at"], updated_at=item["updated_at"], name=item.get("name"),
         phone=item.get("phone"), company=item.get("company"), referred_by=item.get("referred_by"),
         fields=item.get("fields", {}), consent=item.get("consent", {}), visitors=tuple(item.get("visitors", [])),
-        submissions=item.get("submissions", 0), handovers=item.get("handovers", {}), version=item.get("version", 0),
+        submissions=item.get("submissions", 0), handovers=item.get("handovers", {}), outcome=_outcome_from(item),
+        version=item.get("version", 0),
     )
 
 

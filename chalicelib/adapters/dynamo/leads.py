@@ -21,7 +21,7 @@ from chalicelib.adapters.dynamo.lead_codec import (
 from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
 from chalicelib.domain.handover import Change
-from chalicelib.domain.leads import Lead, SubmissionOutcome
+from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
 from chalicelib.errors import ConcurrentUpdate, DuplicateRequest
 from chalicelib.services.ports import EventPage, LeadPage, LeadRepository, Receipt
 
@@ -56,12 +56,28 @@ class DynamoLeads(LeadRepository):
             tx.commit()
         except TransactionCancelled as cancelled:
             if RECEIPT_TAG in cancelled.failed:
-                old = cancelled.old.get(RECEIPT_TAG) or self.table.get(
-                    keys.receipt(receipt.tenant_id, receipt.key_hash), consistent=True) or {}
-                raise DuplicateRequest(
-                    {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
-                ) from cancelled
+                raise DuplicateRequest(self._receipt_answer(cancelled, receipt)) from cancelled
             raise ConcurrentUpdate(lead.lead_id) from cancelled
+
+    def save_lead_change(self, lead: Lead, expected_version: int, events: Sequence[TimelineEvent],
+                         receipt: Receipt | None = None) -> None:
+        tx = Transaction(self.table)
+        if receipt is not None:
+            put_receipt(tx, receipt)
+        put_lead(tx, lead, expected_version)
+        put_events(tx, lead.tenant_id, lead.lead_id, tuple(events))
+        try:
+            tx.commit()
+        except TransactionCancelled as cancelled:
+            if receipt is not None and RECEIPT_TAG in cancelled.failed:
+                raise DuplicateRequest(self._receipt_answer(cancelled, receipt)) from cancelled
+            raise ConcurrentUpdate(lead.lead_id) from cancelled
+
+    def _receipt_answer(self, cancelled: TransactionCancelled, receipt: Receipt) -> dict[str, Any]:
+        """The answer recorded with the receipt a retry ran into, and the payload it answered."""
+        old = cancelled.old.get(RECEIPT_TAG) or self.table.get(
+            keys.receipt(receipt.tenant_id, receipt.key_hash), consistent=True) or {}
+        return {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
 
     def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
                     ) -> EventPage:
