@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.leads import TimelineEvent
-from chalicelib.domain.routing import next_owner
+from chalicelib.domain.routing import NO_ACTIVE_OWNER, next_owner
 from chalicelib.domain.sla import Clock, step_due
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 OFFERED, ACCEPTED, CONTACTED, GAP = "offered", "accepted", "contacted", "gap"
 OPEN_STATUSES = (OFFERED,)
+# Why a hand-over ended in a gap after a decline: everyone it could go to said no, or those who did not
+# were away or inactive (never offered it). Both close the last holder's offer with the decline.
+EVERYONE_DECLINED, NOBODY_LEFT = "everyone declined", "nobody left"
 # Steps due at the same moment fire in this order: the owner hears first, the breach is noted
 # before anyone is escalated to, and the gap comes last.
 _ORDER = {"notify": 0, "remind": 1, "breach": 2, "escalate": 3, "reassign": 4, "gap": 5, "contact_breach": 6}
@@ -175,6 +178,8 @@ def open_handover(
     """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now.
 
     ``note`` says something about the routing worth keeping on the timeline (every candidate was away).
+    With no candidate at all (every owner the route names is inactive) it starts as a gap, with no owner,
+    announced like any gap so the lead is not lost quietly.
     """
     contact = definition.sla.contact
     state = HandoverState(
@@ -182,7 +187,7 @@ def open_handover(
         handover_id=handover_id,
         lead_id=lead_id,
         name=definition.name,
-        owner=candidates[0],
+        owner=candidates[0] if candidates else "",
         status=OFFERED,
         started_at=iso(now),
         accept_due_at=iso(clock.add(now, definition.sla.accept)),
@@ -196,6 +201,9 @@ def open_handover(
         extra["note"] = note
     started = _event(new_id, "handover_started", state.started_at, state, 0, owner=state.owner,
                      due_at=state.accept_due_at, contact_due_at=state.contact_due_at, **extra)
+    if not candidates:
+        gap = _gap(replace(state, next_step=0), state.started_at, new_id, 1, cause=NO_ACTIVE_OWNER)
+        return Change(state=gap.state, events=(started, *gap.events), notifications=gap.notifications)
     return Change(state=state, events=(started,), timer=state.next_due_at)
 
 
@@ -350,11 +358,14 @@ def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId,
 
 
 def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId,
-            definition: HandoverDefinition | None = None, clock: Clock | None = None) -> Change:
+            definition: HandoverDefinition | None = None, clock: Clock | None = None,
+            passed_over: Sequence[str] = ()) -> Change:
     """The owner says no: a new offer to the next eligible owner, or a gap if nobody is left.
 
     The new offer has a full SLA clock: deadlines and ladder are planned again from now, in the hand-over's
     calendar (``definition`` and ``clock``; without them, as before, moved on by the time that has passed).
+    The gap's cause is ``everyone declined`` only when that is true; with owners ``passed_over`` (away or
+    inactive, so never offered it) it is ``nobody left``.
     """
     if state.status != OFFERED:
         raise HandoverRefused(f"a hand-over that is {state.status} cannot be declined", "wrong_status")
@@ -364,7 +375,8 @@ def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetim
     declined = _event(new_id, "declined", at, state, 0, owner=state.owner, reason=reason, by=by)
     successor = next_owner(state.candidates, state.owner, declined_by)
     if successor is None:
-        gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause="everyone declined")
+        cause = NOBODY_LEFT if passed_over else EVERYONE_DECLINED
+        gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause=cause)
         return Change(state=gap.state, events=(declined, *gap.events), notifications=gap.notifications)
     moved = _restarted(replace(state, owner=successor, declined_by=declined_by), now, definition, clock)
     notified, offer = _offered(moved, at, now, new_id, 2, "decline")

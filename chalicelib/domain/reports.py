@@ -133,8 +133,9 @@ def event_counters(kind: str, details: Mapping[str, Any], at: str, started_at: s
             ticks.append(("open", -1, owner))
     elif kind == "gap":
         ticks += _both("gaps", owner) + [("open", -1, None)]
-        # When everyone declined, the last holder's offer already ended with their decline.
-        if owner and details.get("cause") != "everyone declined":
+        # After a decline ends it (everyone declined, or nobody left to take it), the last holder's offer
+        # already ended with their decline.
+        if owner and details.get("cause") not in GAPS_AFTER_DECLINE:
             ticks.append(("open", -1, owner))
     elif kind == "sla_breached":
         ticks += _both("contact_breaches" if details.get("sla") == "contact" else "breaches", owner)
@@ -145,6 +146,7 @@ def event_counters(kind: str, details: Mapping[str, Any], at: str, started_at: s
     return ticks, offer
 
 
+GAPS_AFTER_DECLINE = frozenset({"everyone declined", "nobody left"})
 COUNTED_EVENTS = frozenset({"handover_started", "notified", "reassigned", "accepted", "declined", "gap",
                             "sla_breached", "contacted"})
 

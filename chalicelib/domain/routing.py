@@ -88,7 +88,8 @@ class Availability:
         return self.active and (self.away_until is None or self.away_until <= now)
 
 
-ALL_UNAVAILABLE = "every candidate is inactive or away; offered in the usual order"
+ALL_UNAVAILABLE = "every candidate is inactive or away; offered to those away in the usual order"
+NO_ACTIVE_OWNER = "no active owner"
 
 
 def available_first(candidate_list: Sequence[str], availability: Mapping[str, Availability], now: str
@@ -96,10 +97,22 @@ def available_first(candidate_list: Sequence[str], availability: Mapping[str, Av
     """The candidates who take leads now, in their order, and a note for the timeline when that is no one.
 
     An owner who is not registered (or whose availability is unknown) is available. When every candidate is
-    unavailable the lead still goes to someone: the usual order is kept, so the ladder (reminders, escalation,
-    reassignment, gap) runs as for any hand-over, and the note says why.
+    unavailable, those who are only away are the last resort, in the usual order, so the ladder (reminders,
+    escalation, reassignment, gap) runs as for any hand-over, and the note says why. An inactive owner is
+    never offered a lead: when every candidate is inactive the list is empty (the hand-over starts as a gap).
     """
     kept = [owner for owner in candidate_list if availability.get(owner, Availability()).available_at(now)]
     if kept or not candidate_list:
         return kept, None
-    return list(candidate_list), ALL_UNAVAILABLE
+    away = [owner for owner in candidate_list if availability.get(owner, Availability()).active]
+    return away, ALL_UNAVAILABLE if away else NO_ACTIVE_OWNER
+
+
+def route_owners(route: Route) -> list[str]:
+    """Everyone a route can name, in the journey's order (to tell who was passed over at the start)."""
+    from chalicelib.domain.journey import RoundRobinRoute
+
+    if isinstance(route, RoundRobinRoute):
+        return list(route.owners)
+    named = [owner for rule in route.rules for owner in rule.candidates()]
+    return list(dict.fromkeys([*named, route.fallback]))

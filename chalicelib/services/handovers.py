@@ -25,7 +25,7 @@ from chalicelib.domain.handover import (
     rescue_id_for,
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
-from chalicelib.domain.routing import candidates
+from chalicelib.domain.routing import candidates, next_owner
 from chalicelib.domain.stages import moves_forward
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
@@ -38,6 +38,7 @@ from chalicelib.services.ports import (
 )
 
 if TYPE_CHECKING:
+    from chalicelib.domain.journey import Handover as HandoverDefinition
     from chalicelib.domain.journey import JourneyDefinition
 
 MAX_ATTEMPTS = 5
@@ -173,6 +174,19 @@ class Handovers:
 
         return available_first(owners, availability_of(self.contacts, tenant_id, owners), iso(now))
 
+    def _passed_over(self, state: HandoverState, definition: HandoverDefinition | None, now: datetime) -> list[str]:
+        """Owners the route names who never got this hand-over because they are away or inactive now."""
+        if self.contacts is None or definition is None or state.status != "offered":
+            return []
+        from chalicelib.domain.routing import route_owners
+        from chalicelib.services.tenancy import availability_of
+
+        others = [owner for owner in route_owners(definition.route) if owner not in state.candidates]
+        if not others or next_owner(state.candidates, state.owner, (*state.declined_by, state.owner)):
+            return []  # someone is left to offer it to: the decline does not end in a gap
+        availability = availability_of(self.contacts, state.tenant_id, others)
+        return [owner for owner in others if owner in availability and not availability[owner].available_at(iso(now))]
+
     # --- acting ------------------------------------------------------------------------------
 
     @traced
@@ -196,7 +210,8 @@ class Handovers:
                 elif action == "decline":
                     definition = journey.handover(state.name)
                     clock = journey.clock_for(definition) if definition else None
-                    change = decline(state, actor, reason, now, self.new_id, definition, clock)
+                    change = decline(state, actor, reason, now, self.new_id, definition, clock,
+                                     passed_over=self._passed_over(state, definition, now))
                 else:
                     change = contacted(state, actor, now, self.new_id)
             except HandoverRefused as refused:

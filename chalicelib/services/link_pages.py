@@ -53,7 +53,7 @@ LINK_ACTIONS_OTHER = {"accept": "decline", "decline": "accept"}
 PAGE_DEFAULTS: dict[str, Any] = {
     "card": None, "who": None, "accepted_at": None, "already": False, "problem": None, "business_hours": False,
     "contact_within": None, "contact_due": None, "contact_overdue": False, "contacted_at": None,
-    "form_query": "", "other_query": "",
+    "form_query": "", "other_query": "", "ended_in_gap": False, "manager_told": False,
 }
 
 
@@ -228,10 +228,24 @@ class LinkPages:
             context["card"] = self._card(state, zone, language, with_contact=kind != "open")
         if kind in ("accepted", "accepted_before"):
             context.update(self._promise(tenant_id, state, language, when))
+        if kind in ("declined", "declined_before") and state.status == "gap":
+            # The decline ended it: the page says so, not that the lead went on to someone.
+            context.update(ended_in_gap=True, manager_told=self._manager_told(tenant_id, state))
         return LinkPage(kind=kind, language=language, action=action, handover_id=handover_id, context=context,
                         handover=_present(state))
 
     # --- the parts of a page --------------------------------------------------------------------
+
+    def _manager_told(self, tenant_id: str, state: HandoverState) -> bool:
+        """Whether the gap e-mail had someone to go to: the ladder's escalation target or the manager."""
+        from chalicelib.domain.handover import escalation_target
+
+        if escalation_target(state):
+            return True
+        try:
+            return bool(self.journeys.definition(tenant_id).manager_email)
+        except (ValueError, LookupError):
+            return False
 
     def _timezone(self, tenant_id: str, state: HandoverState) -> tuple[str, bool]:
         """The time zone of the hand-over's calendar in its journey, and whether it has one (else UTC)."""

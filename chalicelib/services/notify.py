@@ -50,7 +50,11 @@ class Message:
 
 
 # Why a hand-over ended in a gap, as the gap e-mail's words name it.
-GAP_CAUSES = {"sla": "deadline", "everyone declined": "declined"}
+GAP_CAUSES = {"sla": "deadline", "everyone declined": "declined", "nobody left": "nobody_left",
+              "no active owner": "no_owner"}
+# Until an owner accepts, the offer names the lead (name, company) but not how to reach it: the lead card
+# shows the contact details after accept, and an e-mail forwarded or left open must not give them away.
+OFFERS_WITHOUT_CONTACT = ("offer", "reminder")
 
 
 def local_time(moment: str, timezone: str) -> str:
@@ -62,9 +66,12 @@ def local_time(moment: str, timezone: str) -> str:
 def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str,
             timezone: str = "UTC") -> Message:
     """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``."""
-    who = (lead.name or lead.email) if lead else notification.lead_id
-    details = ((("name", lead.name), ("company", lead.company), ("email", lead.email), ("phone", lead.phone),
-                ("postcode", lead.fields.get("postcode"))) if lead else (("id", notification.lead_id),))
+    hidden = notification.kind in OFFERS_WITHOUT_CONTACT
+    who = (lead.name or (lead.company if hidden else lead.email) or notification.lead_id) if lead \
+        else notification.lead_id
+    details = ((("name", lead.name), ("company", lead.company), ("email", None if hidden else lead.email),
+                ("phone", None if hidden else lead.phone), ("postcode", lead.fields.get("postcode")))
+               if lead else (("id", notification.lead_id),))
     email = render_email(
         notification.kind, language, who=who, due=local_time(notification.due_at, timezone) if notification.due_at
         else "", accept=accept_url, decline=decline_url, owner=notification.owner,

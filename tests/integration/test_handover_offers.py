@@ -481,7 +481,7 @@ def test_a_new_lead_skips_an_inactive_owner_and_one_who_is_away(api: Api):
 def test_when_every_candidate_is_away_the_lead_is_offered_as_usual_and_the_timeline_says_why(api: Api):
     _journey(api, _always_open())
     for owner in ("sales-a@demo.dk", "sales-b@demo.dk"):
-        _availability(api, owner, {"active": False})
+        _availability(api, owner, {"away_until": "2026-12-24T08:00:00Z"})
     lead_id = _lead(api)
     assert _first(api, lead_id)["owner"] == "sales-a@demo.dk"
     assert "inactive or away" in _events(api, lead_id, "handover_started")[0]["note"]

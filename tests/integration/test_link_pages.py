@@ -469,5 +469,5 @@ def test_the_accepted_page_says_when_contact_was_reported(api: Api):
         "Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/json"})
     assert reported.status_code == 200, reported.body
     page = _page(_get(api, accept))
-    assert "Du meldte kontakt mandag 23. november kl. 12:30 (Europe/Copenhagen)." in page
+    assert "Du registrerede kontakt mandag 23. november kl. 12:30 (Europe/Copenhagen)." in page
     assert "inden for 24 timer" not in page

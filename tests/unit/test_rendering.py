@@ -199,7 +199,7 @@ def test_control_characters_and_line_separators_fold_to_spaces():
 # --- the hand-over e-mails, as the notifier composes them -----------------------------------------
 
 
-def test_the_offer_carries_who_the_deadline_both_links_and_the_lead_in_text_and_html():
+def test_the_offer_carries_who_the_deadline_both_links_and_the_lead_but_no_contact_details():
     lead = Lead(tenant_id="demo", lead_id="lead_1", email="karen@firma.dk", stage="consideration",
                 stage_entered_at="2026-11-23T09:30:00.000Z", lead_type="contact", first_touch=DIRECT,
                 last_touch=DIRECT, created_at="2026-11-23T09:30:00.000Z", updated_at="2026-11-23T09:30:00.000Z",
@@ -207,8 +207,11 @@ def test_the_offer_carries_who_the_deadline_both_links_and_the_lead_in_text_and_
     message = compose(_notification(), "en", lead, ACCEPT, DECLINE, "Europe/Copenhagen")
     assert message.subject == "New lead for you: Karen Jensen"
     for part in (message.text, message.html or ""):
-        for fact in ("2026-11-23 14:30 CET", "Karen Jensen", "Firma A/S", "karen@firma.dk", "+45 12345678", "8000"):
+        for fact in ("2026-11-23 14:30 CET", "Karen Jensen", "Firma A/S", "8000"):
             assert fact in part
+        # The lead card shows how to reach the lead after accept; the e-mail never does before it.
+        assert "karen@firma.dk" not in part and "12345678" not in part
+        assert "once you have accepted it" in part
     assert f"Accept: {ACCEPT}" in message.text and f"Decline: {DECLINE}" in message.text
     assert ACCEPT.replace("&", "&amp;") in (message.html or "")
 

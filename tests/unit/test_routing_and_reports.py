@@ -109,9 +109,12 @@ def test_routing_skips_inactive_owners_and_owners_away_until_later():
     assert available_first(["a", "b", "c"], availability, "2026-11-24T08:00:00.000Z") == (["b", "c"], None)
 
 
-def test_when_every_candidate_is_unavailable_the_usual_order_stands_and_says_why():
-    from chalicelib.domain.routing import ALL_UNAVAILABLE, Availability, available_first
+def test_when_every_candidate_is_unavailable_those_away_are_the_last_resort_never_the_inactive():
+    from chalicelib.domain.routing import ALL_UNAVAILABLE, NO_ACTIVE_OWNER, Availability, available_first
 
-    availability = {"a": Availability(active=False), "b": Availability(away_until="2026-12-01T00:00:00.000Z")}
-    assert available_first(["b", "a"], availability, "2026-11-23T09:00:00.000Z") == (["b", "a"], ALL_UNAVAILABLE)
-    assert available_first([], availability, "2026-11-23T09:00:00.000Z") == ([], None)
+    availability = {"a": Availability(active=False), "b": Availability(away_until="2026-12-01T00:00:00.000Z"),
+                    "c": Availability(away_until="2026-12-02T00:00:00.000Z")}
+    now = "2026-11-23T09:00:00.000Z"
+    assert available_first(["c", "a", "b"], availability, now) == (["c", "b"], ALL_UNAVAILABLE)
+    assert available_first(["a"], availability, now) == ([], NO_ACTIVE_OWNER)
+    assert available_first([], availability, now) == ([], None)
