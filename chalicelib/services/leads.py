@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.domain.capture import PageView
 from chalicelib.domain.clock import parse_instant
 from chalicelib.domain.leads import Lead, lead_id_for
+from chalicelib.domain.outcomes import present_outcome
 from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.observability import traced
 from chalicelib.queries import LeadQuery
@@ -50,6 +51,7 @@ def lead_summary(lead: Lead) -> dict[str, Any]:
         "visitors": list(lead.visitors),
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
+        "outcome": present_outcome(lead.outcome),
     }
 
 

@@ -34,6 +34,11 @@ def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
     api.clock.advance(hours=2)
     api.run_timers()
     _act(api, first["handover_id"], "contacted", keys[first["owner"]])
+    outcome = json.dumps({"outcome": "won", "value": 25000})
+    won = api.client.http.post(f"/leads/{first['lead_id']}/outcome", body=outcome,
+                               headers={"Authorization": f"Bearer {keys[first['owner']]}",
+                                        "Content-Type": "application/json"})
+    assert won.status_code == 200, won.body
     second = _handover(api, _lead(api))
     api.run_timers()
     _act(api, second["handover_id"], "decline", keys[second["owner"]], {"reason": "outside my region"})
@@ -50,7 +55,8 @@ def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
 def test_every_documented_event_is_sent_with_exactly_the_documented_fields(api: Api):
     documented = _documented()
     assert {"lead.created", "lead.stage_changed", "handover.offered", "handover.accepted", "handover.declined",
-            "handover.reminded", "handover.escalated", "handover.reassigned", "handover.gap"} <= set(documented)
+            "handover.reminded", "handover.escalated", "handover.reassigned", "handover.gap",
+            "lead.outcome"} <= set(documented)
 
     sent = _every_event_once(api)
 
