@@ -29,6 +29,9 @@ def rescue_handover(handover_id: str) -> Response:
     if unknown:
         raise InvalidInput(f"unknown field {unknown[0]!r}: send only owner", field=unknown[0])
     owner = body.get("owner")
+    if owner is None:
+        raise InvalidInput("owner is required: the id (usually the e-mail) of the owner to give the lead to",
+                           field="owner")
     if (not isinstance(owner, str) or not owner or len(owner) > 254
             or any(char.isspace() or not char.isprintable() for char in owner)):
         raise InvalidInput("owner must be an owner id without spaces (usually the e-mail)", field="owner")

@@ -35,6 +35,12 @@ class LeadQuery(BaseModel):
         # Normalised to the stored form (UTC, milliseconds, Z), so it compares with stored times as text.
         return iso(parse_instant(value)) if value is not None else None
 
+    @field_validator("q", mode="before")
+    @classmethod
+    def _empty_is_no_filter(cls, value: object) -> object:
+        # ``?q=`` (a search box left empty) asks for no filter, not for an error.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("q")
     @classmethod
     def _words(cls, value: str | None) -> str | None:

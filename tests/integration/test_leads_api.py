@@ -106,7 +106,7 @@ def test_other_tenant_sees_none_of_these_leads_by_stage(api: Api):
 @pytest.mark.parametrize(
     ("query", "field"),
     [("stage=nirvana", "stage"), ("stage=consideration&since=yesterday", "since"), ("since=2026-02-30", "since"),
-     ("q=", "q"), ("q=%20%20", "q"), (f"q={'x' * 201}", "q"), ("limit=many", "limit"), ("limit=201", "limit"),
+     (f"q={'x' * 201}", "q"), ("limit=many", "limit"), ("limit=201", "limit"),
      ("stage=consideration&limit=0", "limit"), ("stage=consideration&cursor=%21%21", "cursor"),
      ("email=not-an-email", "email"), ("colour=blue", "colour")],
 )
