@@ -16,9 +16,10 @@ Usage: ``python -m infra.bytecode out/deployment.zip out/sam.json`` (``make pack
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import py_compile
 import sys
+import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -46,12 +47,13 @@ def pyc_name(source: str) -> str:
     return str(path.parent / "__pycache__" / f"{path.stem}.{sys.implementation.cache_tag}.pyc")
 
 
-def compiled(source: bytes, name: str) -> bytes:
-    """The ``.pyc`` bytes Python would write for ``source``, in unchecked-hash mode."""
-    code = compile(source, name, "exec", dont_inherit=True)
-    external = importlib._bootstrap_external  # type: ignore[attr-defined]
-    data: bytes = external._code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False)
-    return data
+def compiled(source: bytes, name: str, workdir: Path) -> bytes:
+    """The ``.pyc`` bytes Python would write for ``source``, in unchecked-hash mode (``py_compile``)."""
+    module, bytecode = workdir / "module.py", workdir / "module.pyc"
+    module.write_bytes(source)
+    py_compile.compile(str(module), cfile=str(bytecode), dfile=name, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    return bytecode.read_bytes()
 
 
 def add_bytecode(package: Path) -> tuple[int, int, int]:
@@ -65,14 +67,15 @@ def add_bytecode(package: Path) -> tuple[int, int, int]:
                    if "/__pycache__/" not in f"/{info.filename}" and not info.filename.startswith(LEFT_OUT)]
     written = 0
     replacement = package.with_suffix(".tmp")
-    with zipfile.ZipFile(replacement, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+    with (zipfile.ZipFile(replacement, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+          tempfile.TemporaryDirectory() as workdir):
         for info, data in entries:
             target.writestr(info, data)
             if not info.filename.endswith(".py") or info.filename.startswith(SOURCE_ONLY):
                 continue
             try:
-                bytecode = compiled(data, info.filename)
-            except SyntaxError:
+                bytecode = compiled(data, info.filename, Path(workdir))
+            except py_compile.PyCompileError:
                 continue  # a file Python would never import (templates, examples): leave it as source
             entry = zipfile.ZipInfo(pyc_name(info.filename), date_time=FIXED_TIME)
             entry.external_attr = 0o644 << 16
