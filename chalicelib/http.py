@@ -181,4 +181,6 @@ def form_error_redirect(error: errors.LeadtrailError, error_url: str) -> Respons
     if fields:
         query.append(("fields", ",".join(fields)))
     location = urlunsplit(parts._replace(query=urlencode(query, safe=",")))
-    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store"})
+    # An empty body labelled as text: without a type of its own the gateway would call it JSON.
+    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store",
+                                                       "Content-Type": "text/plain; charset=utf-8"})

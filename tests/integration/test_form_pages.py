@@ -96,6 +96,7 @@ def test_an_error_url_on_the_site_gets_a_303_naming_the_fields(api: Api):
 
     assert response.status_code == 303
     assert response.headers["Location"] == f"{DEMO_ORIGIN}/kontakt?fejl=1&error=invalid&fields=email#form"
+    assert not response.headers["Content-Type"].startswith("application/json")  # an empty redirect, not JSON
     assert len(api.items()) == before
 
 
