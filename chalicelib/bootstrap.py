@@ -157,6 +157,7 @@ class Container:
         """Everything that follows from a change, in order: counters, timers, e-mails, webhooks."""
         from chalicelib.adapters.dynamo.stream import change_event
         from chalicelib.consumers.mail import Mail
+        from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
         from chalicelib.consumers.stream import ChangeStream
         from chalicelib.consumers.timers import TimerStarter
@@ -168,6 +169,7 @@ class Container:
             TimerStarter(lambda: self.timers),
             Mail(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
             Webhooks(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
+            OwnerActivity(repositories.tenancy),
         ])
 
 

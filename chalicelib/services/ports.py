@@ -47,6 +47,9 @@ class Owner:
     away_until: str | None = None
     keys: tuple[OwnerKey, ...] | None = None
     created_at: str | None = None
+    # The owner's own last accept, decline or contact report (kind: accepted, declined, contacted); None until then.
+    last_activity_at: str | None = None
+    last_activity_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ class TenantRegistry(abc.ABC):
     @abc.abstractmethod
     def set_owner_availability(self, tenant_id: str, owner: str, changes: dict[str, Any]) -> Owner | None:
         """``active`` and/or ``away_until`` (None clears it) set as given; None when there is no such owner."""
+
+    @abc.abstractmethod
+    def record_owner_activity(self, tenant_id: str, owner: str, at: str, kind: str) -> bool:
+        """The owner's last activity becomes (at, kind) unless a later one is stored; False (and nothing written)
+        when it is not newer or there is no such owner."""
 
 
 class JourneyRepository(abc.ABC):

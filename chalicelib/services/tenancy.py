@@ -133,15 +133,32 @@ def register_owner(store: TenantRegistry, tenant_id: str, owner: str, email: str
 
 
 def owner_summary(owner: Owner) -> dict[str, Any]:
-    """An owner as the admin API shows it; ``last_activity_at`` is when it was registered or last given a key."""
-    issued = [key.issued_at for key in owner.keys or () if key.issued_at]
+    """An owner as the admin API shows it, with its last activity and what it was (``last_activity_kind``)."""
+    at, kind = last_activity(owner)
     return {
         "owner": owner.owner, "email": owner.email, "language": owner.language, "active": owner.active,
         "away_until": owner.away_until,
         "keys": None if owner.keys is None else [{"key_id": key.key_id, "issued_at": key.issued_at}
                                                  for key in owner.keys],
-        "last_activity_at": max([*issued, *([owner.created_at] if owner.created_at else [])], default=None),
+        "last_activity_at": at, "last_activity_kind": kind,
     }
+
+
+def last_activity(owner: Owner) -> tuple[str | None, str | None]:
+    """The owner's own last accept, decline or contact report; until it has acted, when it was registered
+    (``registered``) or last given a key (``key_issued``); (None, None) for an owner from before either was kept.
+
+    A key issued after the owner acted is the admin's doing, not the owner's: it does not count once the owner
+    has acted.
+    """
+    if owner.last_activity_at:
+        return owner.last_activity_at, owner.last_activity_kind
+    issued = max((key.issued_at for key in owner.keys or () if key.issued_at), default=None)
+    if issued and (not owner.created_at or issued > owner.created_at):
+        return issued, "key_issued"
+    if owner.created_at:
+        return owner.created_at, "registered"
+    return None, None
 
 
 def list_owners(store: TenantRegistry, tenant_id: str) -> dict[str, Any]:

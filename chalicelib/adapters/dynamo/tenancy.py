@@ -26,16 +26,18 @@ def site_from(item: dict[str, Any]) -> Site:
                 allowed_origins=tuple(item.get("allowed_origins", [])), language=item.get("language", "en"))
 
 
-def owner_item(owner: Owner) -> dict[str, Any]:
+def owner_fields(owner: Owner) -> dict[str, Any]:
+    """What registering an owner and changing its keys write: all but its last activity, which only
+    ``record_owner_activity`` moves (and only forwards)."""
     # Owners written before the owners' index existed get its keys when they are next written.
     gsi1pk, gsi1sk = keys.owners_index(owner.tenant_id, owner.owner)
-    return keyed(
-        keys.owner(owner.tenant_id, owner.owner), kind="owner", gsi1pk=gsi1pk, gsi1sk=gsi1sk,
-        tenant_id=owner.tenant_id, owner=owner.owner, email=owner.email, language=owner.language,
-        active=owner.active, away_until=owner.away_until, created_at=owner.created_at,
-        keys=None if owner.keys is None else [
+    return {
+        "kind": "owner", "gsi1pk": gsi1pk, "gsi1sk": gsi1sk,
+        "tenant_id": owner.tenant_id, "owner": owner.owner, "email": owner.email, "language": owner.language,
+        "active": owner.active, "away_until": owner.away_until, "created_at": owner.created_at,
+        "keys": None if owner.keys is None else [
             {"key_id": key.key_id, "key_hash": key.key_hash, "issued_at": key.issued_at} for key in owner.keys],
-    )
+    }
 
 
 def owner_from(tenant_id: str, item: dict[str, Any]) -> Owner:
@@ -46,6 +48,7 @@ def owner_from(tenant_id: str, item: dict[str, Any]) -> Owner:
         keys=None if stored_keys is None else tuple(
             OwnerKey(key_id=key["key_id"], key_hash=key["key_hash"], issued_at=key["issued_at"])
             for key in stored_keys),
+        last_activity_at=item.get("last_activity_at"), last_activity_kind=item.get("last_activity_kind"),
     )
 
 
@@ -95,7 +98,7 @@ class DynamoTenancy(SiteDirectory, TenantRegistry):
     def _write_keys(self, owner: Owner, previous: Owner | None, key_hash: str) -> None:
         """The new key first, then the owner that lists it, then the revoked keys' lookups go."""
         self.table.put(keyed(keys.user_key(key_hash), kind="user_key", tenant_id=owner.tenant_id, owner=owner.owner))
-        self.table.put(owner_item(owner))
+        self._update_owner(owner.tenant_id, owner.owner, owner_fields(owner))
         kept = {key.key_hash for key in owner.keys or ()} | {key_hash}
         for old in (previous.keys or ()) if previous else ():
             if old.key_hash not in kept:
@@ -140,31 +143,51 @@ class DynamoTenancy(SiteDirectory, TenantRegistry):
             return previous
         remaining = tuple(key for key in previous.keys if key.key_id != key_id)
         updated = replace(previous, keys=remaining)
-        self.table.put(owner_item(updated))
+        self._update_owner(tenant_id, owner, owner_fields(updated))
         for key in previous.keys:
             if key.key_id == key_id:
                 self.table.delete(keys.user_key(key.key_hash))
         return updated
 
     def set_owner_availability(self, tenant_id: str, owner: str, changes: dict[str, Any]) -> Owner | None:
-        pk, sk = keys.owner(tenant_id, owner)
         gsi1pk, gsi1sk = keys.owners_index(tenant_id, owner)
-        sets = {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk, **{name: value for name, value in changes.items()
-                                                        if value is not None}}
+        item = self._update_owner(tenant_id, owner, {"gsi1pk": gsi1pk, "gsi1sk": gsi1sk, **changes},
+                                  condition="attribute_exists(pk)")
+        return None if item is None else owner_from(tenant_id, item)
+
+    def record_owner_activity(self, tenant_id: str, owner: str, at: str, kind: str) -> bool:
+        # Times are fixed-width UTC text, so an older or repeated delivery fails the condition and writes nothing;
+        # an owner that was never registered fails it too, and gets no item.
+        return self._update_owner(
+            tenant_id, owner, {"last_activity_at": at, "last_activity_kind": kind},
+            condition="attribute_exists(pk) AND (attribute_not_exists(#last_activity_at)"
+                      " OR #last_activity_at < :last_activity_at)",
+        ) is not None
+
+    def _update_owner(self, tenant_id: str, owner: str, changes: dict[str, Any],
+                      condition: str | None = None) -> dict[str, Any] | None:
+        """Sets the given attributes (None removes one) and leaves the others; None when ``condition`` fails.
+
+        An update, never a put: a put would drop what another writer set meanwhile (the last activity).
+        """
+        pk, sk = keys.owner(tenant_id, owner)
+        sets = {name: value for name, value in changes.items() if value is not None}
         removes = [name for name, value in changes.items() if value is None]
-        names = {f"#{name}": name for name in [*sets, *removes]}
         expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
         if removes:
             expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
+        request: dict[str, Any] = {
+            "TableName": self.table.name, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}, "UpdateExpression": expression,
+            "ExpressionAttributeNames": {f"#{name}": name for name in [*sets, *removes]},
+            "ExpressionAttributeValues": to_item({f":{name}": value for name, value in sets.items()}),
+            "ReturnValues": "ALL_NEW",
+        }
+        if condition:
+            request["ConditionExpression"] = condition
         try:
-            answer = self.table.client.update_item(
-                TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, UpdateExpression=expression,
-                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item({f":{name}": value for name, value in sets.items()}),
-                ReturnValues="ALL_NEW",
-            )
+            answer = self.table.client.update_item(**request)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return None
             raise
-        return owner_from(tenant_id, from_item(dict(answer["Attributes"])))
+        return from_item(dict(answer["Attributes"]))
