@@ -154,7 +154,7 @@ class Container:
 
     @cached_property
     def change_stream(self) -> ChangeStream:
-        """Everything that follows from a change, in order: counters, timers, e-mails, webhooks."""
+        """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity."""
         from chalicelib.adapters.dynamo.stream import change_event
         from chalicelib.consumers.mail import Mail
         from chalicelib.consumers.owner_activity import OwnerActivity
