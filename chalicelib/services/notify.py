@@ -67,8 +67,9 @@ def compose(notification: Notification, language: str, lead: Lead | None, accept
             timezone: str = "UTC") -> Message:
     """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``."""
     hidden = notification.kind in OFFERS_WITHOUT_CONTACT
-    who = (lead.name or (lead.company if hidden else lead.email) or notification.lead_id) if lead \
-        else notification.lead_id
+    # Before accepting, an offer shows no contact details: at most the e-mail's domain names the lead.
+    who = (lead.name or (lead.company or f"…@{lead.email.rpartition('@')[2]}" if hidden else lead.email)
+           or notification.lead_id) if lead else notification.lead_id
     details = ((("name", lead.name), ("company", lead.company), ("email", None if hidden else lead.email),
                 ("phone", None if hidden else lead.phone), ("postcode", lead.fields.get("postcode")))
                if lead else (("id", notification.lead_id),))

@@ -216,6 +216,15 @@ def test_the_offer_carries_who_the_deadline_both_links_and_the_lead_but_no_conta
     assert ACCEPT.replace("&", "&amp;") in (message.html or "")
 
 
+def test_an_offer_for_a_lead_without_name_or_company_names_only_the_e_mails_domain():
+    lead = Lead(tenant_id="demo", lead_id="lead_1", email="karen@firma.dk", stage="consideration",
+                stage_entered_at="2026-11-23T09:30:00.000Z", lead_type="contact", first_touch=DIRECT,
+                last_touch=DIRECT, created_at="2026-11-23T09:30:00.000Z", updated_at="2026-11-23T09:30:00.000Z")
+    message = compose(_notification(), "da", lead, ACCEPT, DECLINE, "Europe/Copenhagen")
+    assert message.subject == "Nyt lead til dig: …@firma.dk"
+    assert "karen" not in message.text and "lead_1" not in message.subject
+
+
 def test_the_escalation_names_the_owner_and_the_handover_and_has_no_links():
     message = compose(_notification("escalation"), "da", None, ACCEPT, DECLINE, "Europe/Copenhagen")
     assert message.subject == "Lead ikke accepteret til tiden: lead_1"
