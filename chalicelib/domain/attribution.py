@@ -80,10 +80,11 @@ DIRECT = Touch(channel="direct", source="(direct)", medium="(none)")
 
 @dataclass(frozen=True)
 class Landing:
-    """One observed arrival: the page URL and the referrer the browser reported."""
+    """One observed arrival: the page URL, the referrer the browser reported and when (ISO time, if known)."""
 
     url: str
     referrer: str | None = None
+    at: str | None = None
 
 
 def _host(url: str | None) -> str:

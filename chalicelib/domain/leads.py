@@ -7,11 +7,24 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from chalicelib.domain.attribution import Attribution, Landing, Touch, attribute, campaign_fields, merge
-from chalicelib.domain.clock import iso
+from chalicelib.domain.attribution import (
+    Attribution,
+    Landing,
+    Touch,
+    attribute,
+    campaign_fields,
+    is_internal,
+    merge,
+    touch_of,
+)
+from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules
+
+if TYPE_CHECKING:
+    from chalicelib.domain.credit import Conversion
 
 MARKETING = "marketing"
 REFERRAL = "referral"
@@ -60,6 +73,22 @@ class LeadOutcome:
 
 
 @dataclass(frozen=True)
+class LeadTouch:
+    """One landing that counted for the lead's attribution: when, where from, and on which page (its path)."""
+
+    at: str
+    touch: Touch
+    landing_page: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"at": self.at, **self.touch.as_dict(), "landing_page": self.landing_page}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeadTouch:
+        return cls(at=str(data["at"]), touch=Touch.from_dict(data), landing_page=data.get("landing_page"))
+
+
+@dataclass(frozen=True)
 class Lead:
     tenant_id: str
     lead_id: str
@@ -82,6 +111,8 @@ class Lead:
     # Hand-over name → id: a lead has at most one hand-over of each kind of the tenant's journey.
     handovers: dict[str, str] = field(default_factory=dict)
     outcome: LeadOutcome | None = None
+    # The most recent MAX_TOUCHES landings that counted for attribution, oldest first (see lead_touches).
+    touches: tuple[LeadTouch, ...] = ()
     version: int = 0
 
 
@@ -119,6 +150,7 @@ MAX_FIELD_NAME = 40
 MAX_FIELD_VALUE = 500
 MAX_CONSENT_PURPOSES = 20
 MAX_VISITORS = 20
+MAX_TOUCHES = 50
 MAX_TEXT = {"name": 200, "phone": 40, "company": 200, "referred_by": 200}
 MAX_MESSAGE = 5000
 MAX_URL = 2048
@@ -183,6 +215,61 @@ def _submitted_consent(held: dict[str, dict[str, Any]], consent: dict[str, bool]
     others = [(purpose, granted) for purpose, granted in consent.items()
               if purpose not in held and isinstance(purpose, str) and len(purpose) <= MAX_FIELD_NAME]
     return {**known, **dict(others[:MAX_CONSENT_PURPOSES])}
+
+
+def landing_page(url: str) -> str | None:
+    """The page a landing arrived on: the URL's path, without query (campaign fields) or fragment."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    return _storable(path or "/", MAX_URL)
+
+
+def lead_touches(held: Sequence[LeadTouch], landings: Sequence[Landing], at: str) -> tuple[LeadTouch, ...]:
+    """The lead's touches after a submission: ``held`` plus each new landing, in time order, at most MAX_TOUCHES.
+
+    A landing counts when it is a new arrival with campaign fields or an external referrer (not navigation
+    inside the site, and not a direct visit: those only decide first/last touch when nothing else does). A
+    landing without a time is the form's page, at the submission time ``at``. The same landing (same time and
+    landing page) seen again, e.g. in a retried or a later submission, is kept once. Beyond MAX_TOUCHES the
+    oldest are dropped first, so the item stays bounded; ``first_touch`` keeps how the person first came.
+    """
+    touches = {(touch.at, touch.landing_page): touch for touch in held}
+    for landing in landings:
+        if is_internal(landing):
+            continue
+        touch = touch_of(landing)
+        if touch.channel == "direct":
+            continue
+        entry = LeadTouch(at=landing.at or at, touch=touch, landing_page=landing_page(landing.url))
+        touches.setdefault((entry.at, entry.landing_page), entry)
+    ordered = sorted(touches.values(), key=lambda touch: touch.at)
+    return tuple(ordered[-MAX_TOUCHES:])
+
+
+def conversion_of(lead: Lead) -> Conversion:
+    """The lead as the attribution models credit it (chalicelib.domain.credit).
+
+    Touchpoints are its touches; a lead without any (older leads, or only direct visits) falls back to its
+    first and last touch at its creation. It converted at its outcome's time, or at its creation; a won
+    outcome brings its value.
+    """
+    from decimal import Decimal
+
+    from chalicelib.domain.credit import Conversion, Touchpoint
+
+    created = parse_iso(lead.created_at)
+    if lead.touches:
+        points = [Touchpoint(parse_iso(t.at), t.touch, t.landing_page) for t in lead.touches]
+    elif lead.first_touch == lead.last_touch:
+        points = [Touchpoint(created, lead.first_touch)]
+    else:
+        points = [Touchpoint(created, lead.first_touch), Touchpoint(created, lead.last_touch)]
+    outcome = lead.outcome
+    converted_at = parse_iso(outcome.at) if outcome else created
+    value = Decimal(outcome.value) if outcome and outcome.outcome == "won" and outcome.value else Decimal(0)
+    return Conversion(touchpoints=points, converted_at=converted_at, value=value)
 
 
 def _lead_type(submission: Submission, landings: Sequence[Landing]) -> str:
@@ -263,6 +350,7 @@ def apply_submission(
         fields=_merge_fields(dict(lead.fields), extra),
         first_touch=touches.first_touch,
         last_touch=touches.last_touch,
+        touches=lead_touches(lead.touches, landings, at),
         consent=consent,
         visitors=tuple(visitors),
         submissions=lead.submissions + 1,

@@ -267,7 +267,7 @@ class Forms:
         key_hash = hashlib.sha256(f"{site.site_key}\n{key or payload_hash}".encode()).hexdigest()
         lead_id = lead_id_for(site.tenant_id, submission.email)
         views = self.pageviews.visitor_pageviews(site.tenant_id, submission.visitor_id) if submission.visitor_id else []
-        landings = [view.landing() for view in views]
+        landings = [Landing(url=view.url, referrer=view.referrer, at=view.at) for view in views]
         if submission.page_url:
             landings.append(Landing(url=submission.page_url))
         handover_failure: str | None = None

@@ -46,6 +46,7 @@ def lead_summary(lead: Lead) -> dict[str, Any]:
         "referred_by": lead.referred_by,
         "first_touch": lead.first_touch.as_dict(),
         "last_touch": lead.last_touch.as_dict(),
+        "touches": [touch.as_dict() for touch in lead.touches],
         "consent": lead.consent,
         "fields": lead.fields,
         "visitors": list(lead.visitors),

@@ -11,7 +11,7 @@ from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.table import keyed, plain
 from chalicelib.adapters.dynamo.transaction import Transaction
 from chalicelib.domain.attribution import Touch
-from chalicelib.domain.leads import Lead, LeadOutcome, TimelineEvent
+from chalicelib.domain.leads import Lead, LeadOutcome, LeadTouch, TimelineEvent
 from chalicelib.errors import InvalidInput
 from chalicelib.services.ports import Receipt
 
@@ -35,6 +35,7 @@ def lead_item(lead: Lead, version: int) -> dict[str, Any]:
         company=lead.company, referred_by=lead.referred_by, fields=dict(lead.fields),
         consent={purpose: {k: v for k, v in entry.items() if v is not None} for purpose, entry in lead.consent.items()},
         visitors=list(lead.visitors), submissions=lead.submissions, handovers=dict(lead.handovers), version=version,
+        touches=[{k: v for k, v in touch.as_dict().items() if v is not None} for touch in lead.touches],
         **_outcome_attributes(lead.outcome),
     )
 
@@ -63,6 +64,7 @@ def lead_from(item: dict[str, Any]) -> Lead:
         phone=item.get("phone"), company=item.get("company"), referred_by=item.get("referred_by"),
         fields=item.get("fields", {}), consent=item.get("consent", {}), visitors=tuple(item.get("visitors", [])),
         submissions=item.get("submissions", 0), handovers=item.get("handovers", {}), outcome=_outcome_from(item),
+        touches=tuple(LeadTouch.from_dict(touch) for touch in item.get("touches", [])),
         version=item.get("version", 0),
     )
 
