@@ -231,13 +231,15 @@ def lead_touches(held: Sequence[LeadTouch], landings: Sequence[Landing], at: str
 
     A landing counts when it is a new arrival with campaign fields or an external referrer (not navigation
     inside the site, and not a direct visit: those only decide first/last touch when nothing else does). A
-    landing without a time is the form's page, at the submission time ``at``. The same landing (same time and
+    landing without a time is the form's page, at the submission time ``at``, unless the snippet already saw
+    that page view (then the view's time is the touch). The same landing (same time and
     landing page) seen again, e.g. in a retried or a later submission, is kept once. Beyond MAX_TOUCHES the
     oldest are dropped first, so the item stays bounded; ``first_touch`` keeps how the person first came.
     """
     touches = {(touch.at, touch.landing_page): touch for touch in held}
+    viewed = {landing.url for landing in landings if landing.at}
     for landing in landings:
-        if is_internal(landing):
+        if is_internal(landing) or (landing.at is None and landing.url in viewed):
             continue
         touch = touch_of(landing)
         if touch.channel == "direct":

@@ -147,3 +147,11 @@ def test_a_stored_touch_reads_back_as_it_was_written():
     touch = LeadTouch(at=_at(1), touch=Touch("referral", "partner.dk", "referral"), landing_page="/")
 
     assert LeadTouch.from_dict(touch.as_dict()) == touch
+
+
+def test_the_forms_page_already_seen_as_a_page_view_is_one_touch_at_the_view():
+    page = f"{SITE}/kontakt?utm_source=newsletter&utm_campaign=maj"
+
+    touches = lead_touches((), [Landing(url=page, at=_at(3)), Landing(url=page)], _at(9))
+
+    assert [(touch.at, touch.touch.campaign) for touch in touches] == [(_at(3), "maj")]
