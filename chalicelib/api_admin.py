@@ -10,40 +10,34 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.errors import InvalidInput
-from chalicelib.http import answers_errors, header, json_body, json_response
+from chalicelib.http import admin_tenant, answers_errors, json_body, json_response, request_of
 from chalicelib.services.tenancy import register_owner
 
 admin_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = admin_api.current_request
-    assert request is not None
-    return request
-
-
-def _admin() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
+    return request_of(admin_api)
 
 
 @admin_api.route("/admin/journey", methods=["GET"])
 @answers_errors
 def get_journey() -> Response:
     """The journey as ``PUT /admin/journey`` takes it back (the webhook secret masked; sent back, it is kept)."""
-    return json_response(container().journeys.document(_admin()))
+    return json_response(container().journeys.document(admin_tenant(_request())))
 
 
 @admin_api.route("/admin/journey", methods=["PUT"], content_types=["application/json"])
 @answers_errors
 def put_journey() -> Response:
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     return json_response(container().journeys.replace(tenant_id, json_body(_request())))
 
 
 @admin_api.route("/admin/owners", methods=["POST"], content_types=["application/json"])
 @answers_errors
 def create_owner() -> Response:
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     body = json_body(_request())
     owner = body.get("owner")
     email = body.get("email", owner)
@@ -63,7 +57,7 @@ def create_owner() -> Response:
 def list_owners() -> Response:
     from chalicelib.services import tenancy
 
-    return json_response(tenancy.list_owners(container().repositories.tenancy, _admin()))
+    return json_response(tenancy.list_owners(container().repositories.tenancy, admin_tenant(_request())))
 
 
 @admin_api.route("/admin/owners/{owner}", methods=["PATCH"], content_types=["application/json"])
@@ -72,7 +66,7 @@ def change_owner(owner: str) -> Response:
     """``active`` and/or ``away_until``: routing offers new leads only to owners who are active and not away."""
     from chalicelib.services import tenancy
 
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     return json_response(tenancy.set_owner_availability(container().repositories.tenancy, tenant_id,
                                                         _owner_id(owner), json_body(_request()), container().clock()))
 
@@ -83,7 +77,7 @@ def issue_owner_key(owner: str) -> Response:
     """A new user key, shown once in this answer; the owner's earlier keys stop working."""
     from chalicelib.services import tenancy
 
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     return json_response(tenancy.issue_owner_key(container().repositories.tenancy, tenant_id, _owner_id(owner),
                                                  _now()), status=201)
 
@@ -93,7 +87,7 @@ def issue_owner_key(owner: str) -> Response:
 def revoke_owner_key(owner: str, key_id: str) -> Response:
     from chalicelib.services import tenancy
 
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     return json_response(tenancy.revoke_owner_key(container().repositories.tenancy, tenant_id, _owner_id(owner),
                                                   unquote(key_id)))
 

@@ -7,19 +7,13 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.errors import InvalidInput, MalformedInput
-from chalicelib.http import answers_errors, header, json_response, raw_body
+from chalicelib.http import admin_tenant, answers_errors, header, json_response, raw_body, request_of
 
 costs_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = costs_api.current_request
-    assert request is not None
-    return request
-
-
-def _admin() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
+    return request_of(costs_api)
 
 
 @costs_api.route("/admin/costs", methods=["PUT"], content_types=["application/json", "text/csv"])
@@ -30,7 +24,7 @@ def put_costs() -> Response:
     from chalicelib.models import json_document
     from chalicelib.services.costs import MAX_UPLOAD_BYTES, upload_from_csv, upload_from_json
 
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     request = _request()
     options: dict[str, str] = dict(request.query_params or {})
     unknown = sorted(set(options) - {"currency", "replace_all"})
@@ -50,7 +44,7 @@ def put_costs() -> Response:
 @answers_errors
 def get_costs() -> Response:
     """The stored rows (``from``, ``to``: those sharing a day with the range; ``campaign``: one campaign's)."""
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     request = _request()
     listing = container().costs.listing(tenant_id, dict(request.query_params or {}))
     if "text/csv" in (header(request, "accept") or "").lower():

@@ -7,15 +7,13 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.errors import InvalidInput
-from chalicelib.http import answers_errors, header, json_body, json_response
+from chalicelib.http import admin_tenant, answers_errors, json_body, json_response, request_of
 
 handover_admin_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = handover_admin_api.current_request
-    assert request is not None
-    return request
+    return request_of(handover_admin_api)
 
 
 @handover_admin_api.route("/admin/handovers/{handover_id}/rescue", methods=["POST"],
@@ -23,7 +21,7 @@ def _request() -> Request:
 @answers_errors
 def rescue_handover(handover_id: str) -> Response:
     """A new hand-over of a gapped lead, offered to ``owner``: 201 when made, 200 for a repeat of it."""
-    tenant_id = container().tenancy.tenant_for(header(_request(), "authorization"))
+    tenant_id = admin_tenant(_request())
     body = json_body(_request())
     unknown = sorted(set(body) - {"owner"})
     if unknown:

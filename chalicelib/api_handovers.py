@@ -12,7 +12,17 @@ from chalice.app import Request
 from chalicelib.bootstrap import container
 from chalicelib.domain.actors import Actor
 from chalicelib.errors import Conflict, InvalidInput, LeadtrailError
-from chalicelib.http import answers_errors, error_response, header, html_response, json_body, json_response, raw_body
+from chalicelib.http import (
+    admin_tenant,
+    answers_errors,
+    error_response,
+    header,
+    html_response,
+    json_body,
+    json_response,
+    raw_body,
+    request_of,
+)
 from chalicelib.observability import logger
 from chalicelib.rendering import render_page
 
@@ -25,13 +35,7 @@ ACTIONS = ("accept", "decline", "contacted")
 
 
 def _request() -> Request:
-    request = handovers_api.current_request
-    assert request is not None
-    return request
-
-
-def _admin() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
+    return request_of(handovers_api)
 
 
 # --- acting on a hand-over ----------------------------------------------------------------------
@@ -187,7 +191,7 @@ def get_handover(handover_id: str) -> Response:
 @handovers_api.route("/admin/webhooks/dead-letters", methods=["GET"])
 @answers_errors
 def dead_letters() -> Response:
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     letters = container().repositories.dead_letters.dead_letters(tenant_id)
     return json_response({"dead_letters": [
         {"letter_id": letter.letter_id, "at": letter.at, "url": letter.url, "attempts": letter.attempts,
@@ -199,6 +203,6 @@ def dead_letters() -> Response:
 @handovers_api.route("/admin/webhooks/dead-letters/{letter_id}/replay", methods=["POST"])
 @answers_errors
 def replay_dead_letter(letter_id: str) -> Response:
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     journey = container().journeys.definition(tenant_id)
     return json_response(container().notifier.replay(tenant_id, letter_id, journey))

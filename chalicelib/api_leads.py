@@ -6,25 +6,19 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.bootstrap import container
-from chalicelib.http import answers_errors, header, json_response
+from chalicelib.http import admin_tenant, answers_errors, json_response, request_of
 
 leads_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = leads_api.current_request
-    assert request is not None
-    return request
-
-
-def _tenant() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
+    return request_of(leads_api)
 
 
 @leads_api.route("/leads/{lead_id}", methods=["GET"])
 @answers_errors
 def get_lead(lead_id: str) -> Response:
-    tenant_id = _tenant()
+    tenant_id = admin_tenant(_request())
     return json_response(container().leads.lead_with_timeline(tenant_id, lead_id))
 
 
@@ -32,7 +26,7 @@ def get_lead(lead_id: str) -> Response:
 @answers_errors
 def get_timeline(lead_id: str) -> Response:
     """The rest of a lead's timeline, a page at a time (``cursor`` from the previous page)."""
-    tenant_id = _tenant()
+    tenant_id = admin_tenant(_request())
     from chalicelib.queries import timeline_query
 
     query = timeline_query(_request().query_params)
@@ -43,7 +37,7 @@ def get_timeline(lead_id: str) -> Response:
 @answers_errors
 def find_leads() -> Response:
     """The tenant's leads, newest first: ``email``, ``stage``, ``since``, ``q``, ``limit``, ``cursor``."""
-    tenant_id = _tenant()
+    tenant_id = admin_tenant(_request())
     from chalicelib.queries import lead_query
 
     query = lead_query(_request().query_params)

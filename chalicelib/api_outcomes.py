@@ -6,15 +6,13 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.bootstrap import container
-from chalicelib.http import answers_errors, header, json_body, json_response
+from chalicelib.http import answers_errors, header, json_body, json_response, request_of
 
 outcomes_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = outcomes_api.current_request
-    assert request is not None
-    return request
+    return request_of(outcomes_api)
 
 
 @outcomes_api.route("/leads/{lead_id}/outcome", methods=["POST"], content_types=["application/json"])

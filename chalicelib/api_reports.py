@@ -7,25 +7,19 @@ from chalice.app import Request
 
 from chalicelib.bootstrap import container
 from chalicelib.errors import InvalidInput
-from chalicelib.http import answers_errors, header, json_response
+from chalicelib.http import admin_tenant, answers_errors, json_response, request_of
 
 reports_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = reports_api.current_request
-    assert request is not None
-    return request
-
-
-def _admin() -> str:
-    return container().tenancy.tenant_for(header(_request(), "authorization"))
+    return request_of(reports_api)
 
 
 @reports_api.route("/reports/handovers", methods=["GET"])
 @answers_errors
 def handover_report() -> Response:
-    tenant_id = _admin()
+    tenant_id = admin_tenant(_request())
     params: dict[str, str] = dict(_request().query_params or {})
     unknown = set(params) - {"from", "to"}
     if unknown:

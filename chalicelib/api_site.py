@@ -18,6 +18,7 @@ from chalicelib.http import (
     json_response,
     preflight,
     raw_body,
+    request_of,
     thank_you_page,
 )
 from chalicelib.observability import logger
@@ -27,9 +28,7 @@ site_api = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = site_api.current_request
-    assert request is not None
-    return request
+    return request_of(site_api)
 
 
 # Every encoding a plain HTML form can choose (a file input makes it multipart), and JSON for programs.

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Request, Response
 from pydantic_core import ValidationError
 
 from chalicelib import errors
@@ -114,6 +114,20 @@ def json_body(request: Request, required: bool = True) -> dict[str, Any]:
             raise errors.MalformedInput("a JSON body is required", field="body")
         return {}
     return json_object(body)
+
+
+def request_of(blueprint: Blueprint) -> Request:
+    """The request a blueprint's route is answering."""
+    request = blueprint.current_request
+    assert request is not None
+    return request
+
+
+def admin_tenant(request: Request) -> str:
+    """The tenant whose admin key the request carries; ``Unauthorized`` without one."""
+    from chalicelib.bootstrap import container
+
+    return container().tenancy.tenant_for(header(request, "authorization"))
 
 
 def header(request: Request, name: str) -> str | None:
