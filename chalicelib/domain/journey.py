@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -200,6 +201,66 @@ class Webhook(_Strict):
         return secret
 
 
+class PageViews(_Strict):
+    """Page views that move a lead: at least ``at_least`` views of pages matching ``url_matches`` (a shell-style
+    pattern on the page's path, ``*`` for any text), within ``within`` of each other when given."""
+
+    url_matches: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    at_least: int = Field(default=1, ge=1, le=1000)
+    within: str | None = None
+
+    @field_validator("within")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
+
+
+CriterionEvent = Literal["form_submit", "handover_accepted", "contacted", "outcome_won"]
+CRITERION_EVENTS: tuple[str, ...] = ("form_submit", "handover_accepted", "contacted", "outcome_won")
+
+
+class Criterion(_Strict):
+    """One rule that moves a lead out of a stage: an event, page views, or a field value of the lead.
+
+    The lead moves to the next stage of the journey, or to ``to`` (a later stage) when given; ``name`` labels
+    the rule in the timeline and the reports (left out: the rule is named by what it checks).
+    """
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    event: CriterionEvent | None = None
+    page_views: PageViews | None = None
+    field: Name | None = None
+    equals: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(default=None, min_length=1,
+                                                                                     max_length=50)
+    to: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Criterion:
+        if sum(part is not None for part in (self.event, self.page_views, self.field)) != 1:
+            raise ValueError("give exactly one of event, page_views or field")
+        if self.equals is not None and self.field is None:
+            raise ValueError("equals goes with field")
+        return self
+
+
+class CrmInbound(_Strict):
+    """The secret a CRM signs its calls to ``POST /inbound/{tenant}/crm`` with (Standard Webhooks, whsec_)."""
+
+    secret: Annotated[str, StringConstraints(max_length=256)]
+
+    @field_validator("secret")
+    @classmethod
+    def _standard_webhooks_secret(cls, secret: str) -> str:
+        secret_key(secret)
+        return secret
+
+
+Department = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
+DEFAULT_OUTCOME_AFTER = "P14D"
+DEFAULT_CYCLE_AFTER = "P90D"
+
+
 class JourneyDefinition(_Strict):
     stages: list[Name] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=2, max_length=20)
     # Calendars come before hand-overs so that the hand-overs' references can be checked against them.
@@ -212,6 +273,18 @@ class JourneyDefinition(_Strict):
     stage_on: dict[StageTrigger, Name] | None = None
     # Who hears of a gap when the hand-over's ladder escalates to no one.
     manager_email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    # The department that owns each stage (the transition out of it), and the rules that move a lead on.
+    departments: dict[Name, Department] | None = None
+    criteria: dict[Name, list[Criterion]] | None = None
+    # A won deal's value when the report gives none (the "How did it go?" page prefills it).
+    default_deal_value: Money | None = None
+    # How long after an accept the owner is asked "How did it go?" (on the hand-over's calendar); null: never.
+    outcome_after: str | None = DEFAULT_OUTCOME_AFTER
+    # A lead whose last hand-over was accepted longer ago than this starts a new cycle when it comes back.
+    cycle_after: str = DEFAULT_CYCLE_AFTER
+    # Addresses that may sign in to the report page (a magic link is e-mailed to them).
+    managers: list[Annotated[str, StringConstraints(max_length=254)]] = Field(default_factory=list, max_length=50)
+    crm: CrmInbound | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -239,6 +312,19 @@ class JourneyDefinition(_Strict):
         if address is not None and not _EMAIL_ADDRESS.fullmatch(address):
             raise ValueError("give an e-mail address, such as manager@example.dk")
         return address
+
+    @field_validator("managers")
+    @classmethod
+    def _email_addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not _EMAIL_ADDRESS.fullmatch(address):
+                raise ValueError(f"{address!r} is not an e-mail address; give addresses such as manager@example.dk")
+        return [address.lower() for address in addresses]
+
+    @field_validator("outcome_after", "cycle_after")
+    @classmethod
+    def _a_duration(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
 
     @field_validator("stages")
     @classmethod
@@ -303,6 +389,10 @@ class JourneyDefinition(_Strict):
         stage_on = {str(trigger): stage for trigger, stage in (self.stage_on or {}).items()}
         return StageRules.of(tuple(self.stages), stage_on)
 
+    def department_of(self, stage: str) -> str | None:
+        """The department that owns a stage and the transition out of it, if the journey names one."""
+        return (self.departments or {}).get(stage)
+
     def handovers_on(self, trigger: str) -> list[Handover]:
         return [handover for handover in self.handovers if handover.on == trigger]
 
@@ -350,6 +440,26 @@ def _reference_problems(data: Any) -> list[InitErrorDetails]:
                 named = ", ".join(map(str, stages))
                 problems.append(_problem(("stage_on", trigger), stage,
                                          f"{stage!r} is not one of the journey's stages ({named})"))
+    for part in ("departments", "criteria"):
+        named_stages = data.get(part)
+        if isinstance(named_stages, dict) and isinstance(stages, list):
+            for stage in named_stages:
+                if isinstance(stage, str) and stage not in stages:
+                    problems.append(_problem((part, stage), stage, f"{stage!r} is not one of the journey's stages "
+                                                                   f"({', '.join(map(str, stages))})"))
+    criteria = data.get("criteria")
+    if isinstance(criteria, dict) and isinstance(stages, list):
+        for stage, rules in criteria.items():
+            for index, rule in enumerate(rules if isinstance(rules, list) else []):
+                target = rule.get("to") if isinstance(rule, dict) else None
+                if not isinstance(target, str) or stage not in stages:
+                    continue
+                if target not in stages:
+                    problems.append(_problem(("criteria", stage, index, "to"), target,
+                                             f"{target!r} is not one of the journey's stages"))
+                elif stages.index(target) <= stages.index(stage):
+                    problems.append(_problem(("criteria", stage, index, "to"), target,
+                                             f"a rule moves a lead forward: {target!r} does not come after {stage!r}"))
     return problems
 
 
