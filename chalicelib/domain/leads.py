@@ -378,18 +378,19 @@ def apply_submission(
     if consent_not_applied:
         details["consent_not_applied"] = consent_not_applied
     events = [TimelineEvent(event_id=new_id(), type="form_submit", at=at, details=details)]
-    target = stages.move(lead.stage, "form_submit")
-    if target is not None:
+    move = stages.advance(lead.stage, "form_submit")
+    if move is not None:
         events.append(
             TimelineEvent(
                 event_id=new_id(),
                 type="stage_change",
                 at=at,
                 seq=len(events),
-                details={"from": lead.stage, "to": target, "cause": "form_submit"},
+                details={"from": lead.stage, "to": move.to, "cause": "form_submit", "rule": move.rule,
+                         "entered_from_at": lead.stage_entered_at},
             )
         )
-        lead = replace(lead, stage=target, stage_entered_at=at)
+        lead = replace(lead, stage=move.to, stage_entered_at=at)
     return SubmissionOutcome(
         lead=lead, events=tuple(events), created=existing is None, visitor_id=submission.visitor_id
     )

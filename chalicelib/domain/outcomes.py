@@ -92,7 +92,8 @@ def record_outcome(lead: Lead, report: Report, by: str, owner: str | None, now: 
     last = stages.stages[-1]
     if report.outcome == WON and moves_forward(lead.stage, last, stages.stages):
         events.append(TimelineEvent(event_id=new_id(), type="stage_change", at=at, seq=1, details={
-            "from": lead.stage, "to": last, "cause": "outcome_won", "outcome_event_id": event_id}))
+            "from": lead.stage, "to": last, "cause": "outcome_won", "rule": "event:outcome_won",
+            "entered_from_at": lead.stage_entered_at, "outcome_event_id": event_id}))
         moved = replace(moved, stage=last, stage_entered_at=at)
     return Recorded(lead=moved, events=tuple(events))
 

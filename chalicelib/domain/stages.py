@@ -28,6 +28,14 @@ def default_stage_on(stages: tuple[str, ...]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class StageMove:
+    """Where a lead moves and the rule that moved it (recorded on the ``stage_change`` event as ``rule``)."""
+
+    to: str
+    rule: str
+
+
+@dataclass(frozen=True)
 class StageRules:
     """A tenant's stages in order and the stage each trigger (``form_submit``, ``accepted``) leads to."""
 
@@ -50,6 +58,11 @@ class StageRules:
         """The stage a lead in ``current`` moves to on ``trigger``: only forward, otherwise None."""
         target = self.after(trigger)
         return target if target is not None and moves_forward(current, target, self.stages) else None
+
+    def advance(self, current: str, trigger: str) -> StageMove | None:
+        """The move a lead in ``current`` makes on ``trigger``, with the rule that fired; None if it stays."""
+        target = self.move(current, trigger)
+        return StageMove(to=target, rule=f"event:{trigger}") if target is not None else None
 
 
 DEFAULT_STAGE_RULES = StageRules()

@@ -26,7 +26,6 @@ from chalicelib.domain.handover import (
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
 from chalicelib.domain.routing import candidates, next_owner
-from chalicelib.domain.stages import moves_forward
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
@@ -289,14 +288,16 @@ class Handovers:
         lead_update = None
         if change.lead_stage is not None:
             lead = self.leads.lead(state.tenant_id, state.lead_id)
-            stages = self.journeys.definition(state.tenant_id).stage_rules().stages
-            if lead is not None and moves_forward(lead.stage, change.lead_stage, stages):
+            move = self.journeys.definition(state.tenant_id).stage_rules().advance(
+                lead.stage, "accepted") if lead is not None else None
+            if lead is not None and move is not None:
                 at = iso(now)
-                moved = replace(lead, stage=change.lead_stage, stage_entered_at=at, updated_at=at)
+                moved = replace(lead, stage=move.to, stage_entered_at=at, updated_at=at)
                 seq = max((event.seq for event in change.events), default=0) + 1
                 event = TimelineEvent(event_id=self.new_id(), type="stage_change", at=at, seq=seq,
-                                      details={"from": lead.stage, "to": change.lead_stage,
-                                               "cause": "handover_accepted", "handover_id": state.handover_id})
+                                      details={"from": lead.stage, "to": move.to, "cause": "handover_accepted",
+                                               "rule": move.rule, "entered_from_at": lead.stage_entered_at,
+                                               "handover_id": state.handover_id})
                 lead_update = LeadUpdate(lead=moved, expected_version=lead.version, events=(event,))
         self.repository.save_handover_change(change, state.version, lead_update)
 

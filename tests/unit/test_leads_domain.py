@@ -76,7 +76,8 @@ def test_a_first_submission_creates_a_lead_that_moves_from_awareness_to_consider
     assert (submitted.event_id, submitted.type, submitted.at, submitted.seq) == ("new-1", "form_submit", MONDAY_ISO, 0)
     assert submitted.details["form"] == "tilbud"
     assert (stage_change.event_id, stage_change.type, stage_change.at) == ("new-2", "stage_change", MONDAY_ISO)
-    assert stage_change.details == {"from": "awareness", "to": "consideration", "cause": "form_submit"}
+    assert stage_change.details == {"from": "awareness", "to": "consideration", "cause": "form_submit",
+                                         "rule": "event:form_submit", "entered_from_at": MONDAY_ISO}
 
 
 def test_the_stage_change_is_ordered_after_the_submission_that_caused_it_in_the_same_millisecond():
@@ -427,7 +428,8 @@ def test_a_known_lead_still_in_awareness_is_moved_to_consideration_by_its_first_
     outcome = submit("t-aware", Submission(email="mads@holm.dk"), existing=known, now=THURSDAY, ids="aw")
 
     assert (outcome.lead.stage, outcome.lead.stage_entered_at) == ("consideration", THURSDAY_ISO)
-    assert outcome.events[1].details == {"from": "awareness", "to": "consideration", "cause": "form_submit"}
+    assert outcome.events[1].details == {"from": "awareness", "to": "consideration", "cause": "form_submit",
+                                         "rule": "event:form_submit", "entered_from_at": MONDAY_ISO}
 
 
 # --- consent -----------------------------------------------------------------------------------------------

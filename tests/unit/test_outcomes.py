@@ -34,6 +34,7 @@ def test_a_first_won_report_records_it_and_moves_the_lead_to_the_last_stage():
     recorded = record_outcome(_lead(), Report("won", "900.00", "DKK"), "sales-a", "sales-a", NOW, _ids())
     assert [event.type for event in recorded.events] == ["outcome_recorded", "stage_change"]
     assert recorded.events[1].details == {"from": "decision", "to": "customer", "cause": "outcome_won",
+                                          "rule": "event:outcome_won", "entered_from_at": _lead().stage_entered_at,
                                           "outcome_event_id": "ev1"}
     assert recorded.lead.stage == "customer" and recorded.lead.outcome is not None
     assert recorded.lead.outcome.event_id == "ev1" and recorded.lead.outcome.at == "2026-11-23T09:30:00.000Z"
