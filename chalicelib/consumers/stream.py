@@ -13,37 +13,38 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.consumers.events import ChangeEvent
+from chalicelib.domain.capture import PageView
 from chalicelib.observability import count, logger
 
 Consumer = Callable[[ChangeEvent], None]
 Decode = Callable[[dict[str, Any]], ChangeEvent | None]
+ViewConsumer = Callable[[PageView], None]
+DecodeView = Callable[[dict[str, Any]], PageView | None]
 
 
 class ChangeStream:
-    def __init__(self, decode: Decode, consumers: Sequence[Consumer]):
+    """Timeline events go to ``consumers``; page views (when ``decode_view`` is given) to ``view_consumers``."""
+
+    def __init__(self, decode: Decode, consumers: Sequence[Consumer], decode_view: DecodeView | None = None,
+                 view_consumers: Sequence[ViewConsumer] = ()):
         self.decode = decode
         self.consumers = list(consumers)
+        self.decode_view = decode_view
+        self.view_consumers = list(view_consumers)
 
     def handle_record(self, record: DynamoDBRecord) -> None:
         event = self.decode(record.raw_event)
-        if event is None:
+        if event is not None:
+            logger.append_keys(event_id=event.event_id, event_type=event.type)
+            try:
+                _run_each(self.consumers, event)
+            finally:
+                logger.remove_keys(["event_id", "event_type"])
+            count("ChangeEventsHandled")
             return
-        logger.append_keys(event_id=event.event_id, event_type=event.type)
-        failures: list[Exception] = []
-        try:
-            # Every consumer gets the event even when one before it fails (a slow mail server must not
-            # cost the report its counts); the record is retried once all have run, each idempotent.
-            for consume in self.consumers:
-                try:
-                    consume(event)
-                except Exception as error:  # noqa: BLE001 - reported below, the record is retried
-                    logger.exception("change consumer failed", extra={"consumer": type(consume).__name__})
-                    failures.append(error)
-        finally:
-            logger.remove_keys(["event_id", "event_type"])
-        if failures:
-            raise failures[0]
-        count("ChangeEventsHandled")
+        view = self.decode_view(record.raw_event) if self.decode_view and self.view_consumers else None
+        if view is not None:
+            _run_each(self.view_consumers, view)
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Each record on its own: a failed one is reported back (and retried, bisected), the others stand."""
@@ -53,3 +54,17 @@ class ChangeStream:
         if failures:
             count("ChangeEventsFailed", len(failures))
         return dict(answer)
+
+
+def _run_each(consumers: Sequence[Callable[[Any], None]], change: Any) -> None:
+    """Every consumer gets the change even when one before it fails (a slow mail server must not cost the
+    report its counts); the record is retried once all have run, each idempotent."""
+    failures: list[Exception] = []
+    for consume in consumers:
+        try:
+            consume(change)
+        except Exception as error:  # noqa: BLE001 - reported below, the record is retried
+            logger.exception("change consumer failed", extra={"consumer": type(consume).__name__})
+            failures.append(error)
+    if failures:
+        raise failures[0]

@@ -80,6 +80,14 @@ def visitor(tenant_id: str, visitor_id: str) -> str:
     return f"T#{tenant_id}#V#{visitor_id}"
 
 
+def visitor_of(partition: str) -> tuple[str, str] | None:
+    """The tenant and visitor of a visitor partition key (``T#{t}#V#{vid}``), or None for any other key."""
+    tenant_part, marker, visitor_id = partition.rpartition("#V#")
+    if not marker or not tenant_part.startswith("T#") or not visitor_id:
+        return None
+    return tenant_part[2:], visitor_id
+
+
 PAGEVIEW_PREFIX = "PV#"
 
 
