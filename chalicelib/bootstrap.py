@@ -128,7 +128,8 @@ class Container:
     def reports(self) -> Reports:
         from chalicelib.services.reports import Reports
 
-        return Reports(self.repositories.counters, self.clock)
+        return Reports(self.repositories.counters, self.clock, funnel=self.repositories.funnel, journeys=self.journeys,
+                       costs=self.costs)
 
     @cached_property
     def costs(self) -> Costs:
@@ -155,7 +156,8 @@ class Container:
     @cached_property
     def change_stream(self) -> ChangeStream:
         """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity."""
-        from chalicelib.adapters.dynamo.stream import change_event
+        from chalicelib.adapters.dynamo.stream import change_event, page_view
+        from chalicelib.consumers.funnel import FunnelProjection, VisitorProjection
         from chalicelib.consumers.mail import Mail
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
@@ -170,6 +172,10 @@ class Container:
             Mail(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
             Webhooks(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
             OwnerActivity(repositories.tenancy),
+            FunnelProjection(repositories.funnel, repositories.leads,
+                             lambda tenant_id: self.journeys.definition(tenant_id).stage_rules().stages),
+        ], decode_view=page_view, view_consumers=[
+            VisitorProjection(repositories.funnel),
         ])
 
 

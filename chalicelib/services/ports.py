@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # types only: a page view's cold start need not load the lead and hand-over rules
     from chalicelib.domain.capture import PageView, RejectedInput, Site
+    from chalicelib.domain.funnel import Deltas, FunnelLead, Row
     from chalicelib.domain.handover import Change, Counter, HandoverState
     from chalicelib.domain.leads import Lead, SubmissionOutcome, TimelineEvent
 
@@ -291,6 +292,30 @@ class DeadLetters(abc.ABC):
 
     @abc.abstractmethod
     def delete_dead_letter(self, tenant_id: str, letter_id: str) -> None: ...
+
+
+class StaleFunnelState(Exception):
+    """The lead's funnel state changed since it was read: read it again and compute the event's additions anew."""
+
+
+class FunnelStore(abc.ABC):
+    """The funnel/ROI projection: counter rows per dimension, day, lead type and group, and each lead's state."""
+
+    @abc.abstractmethod
+    def lead_state(self, tenant_id: str, lead_id: str) -> tuple[FunnelLead | None, int]:
+        """The lead's projection state and its version (None, 0 when the projection has not seen the lead)."""
+
+    @abc.abstractmethod
+    def add_once(self, mark: str, tenant_id: str, deltas: Deltas,
+                 state: tuple[str, FunnelLead, int] | None = None) -> bool:
+        """Add ``deltas`` once per ``mark`` and store ``state`` = (lead id, new state, version it was read at).
+
+        False when the mark was done already; ``StaleFunnelState`` when the lead's state moved on meanwhile.
+        """
+
+    @abc.abstractmethod
+    def rows(self, tenant_id: str, dim: str, from_day: str, to_day: str) -> list[tuple[Row, dict[str, int]]]:
+        """Every row of one dimension on the days in range."""
 
 
 class ProcessedEvents(abc.ABC):

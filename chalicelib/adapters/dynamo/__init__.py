@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # each repository is imported when first built: a page view's
     from chalicelib.adapters.dynamo.costs import DynamoCosts
     from chalicelib.adapters.dynamo.counters import DynamoCounters
     from chalicelib.adapters.dynamo.dead_letters import DynamoDeadLetters
+    from chalicelib.adapters.dynamo.funnel import DynamoFunnel
     from chalicelib.adapters.dynamo.handovers import DynamoHandovers
     from chalicelib.adapters.dynamo.journeys import DynamoJourneys
     from chalicelib.adapters.dynamo.leads import DynamoLeads
@@ -66,6 +67,12 @@ class Repositories:
         from chalicelib.adapters.dynamo.counters import DynamoCounters
 
         return DynamoCounters(self.table)
+
+    @cached_property
+    def funnel(self) -> DynamoFunnel:
+        from chalicelib.adapters.dynamo.funnel import DynamoFunnel
+
+        return DynamoFunnel(self.table)
 
     @cached_property
     def dead_letters(self) -> DynamoDeadLetters:

@@ -28,6 +28,9 @@ feeds the change consumers (``chalicelib/consumers``).
 | hand-overs due (sweep)            | gsi1  | ``DUE#{0..3}`` / ``{next_due_at}#{t}#{handover}`` (sparse)                  | handovers    |
 | round-robin turn                  | table | ``T#{t}#TURN#{rotation}`` / ``TURN`` (taken in the hand-over's transaction) | handovers    |
 | hand-over counters per day        | table | ``T#{t}#STATS`` / ``{day}#ALL`` and ``{day}#O#{owner}``                     | counters     |
+| funnel/ROI counters (a report:    | table | ``T#{t}#FUNNEL`` / ``{dim}#{day}#{lead_type}#{group}``; a report queries    | funnel       |
+|   one query per dimension)        |       | sk between ``{dim}#{from}`` and ``{dim}#{to}#~``                            |              |
+| a lead's funnel state             | table | ``T#{t}#L#{lead}`` / ``FUNNEL`` (stages reached, owner, won credit)         | funnel       |
 | webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
 | a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
 | currency of a tenant's costs      | table | ``T#{t}#COSTS`` / ``CURRENCY``                                              | costs        |
@@ -121,6 +124,24 @@ EVENT_PREFIX = "EV#"
 
 def event(tenant_id: str, lead_id: str, at: str, seq: int, event_id: str) -> Key:
     return lead_partition(tenant_id, lead_id), f"{EVENT_PREFIX}{at}#{seq:04d}#{event_id}"
+
+
+def funnel_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#FUNNEL"
+
+
+def funnel_row(tenant_id: str, dim: str, day: str, lead_type: str, group: str) -> Key:
+    return funnel_partition(tenant_id), f"{dim}#{day}#{lead_type}#{group}"
+
+
+def funnel_row_parts(sort_key: str) -> tuple[str, str, str, str]:
+    """(dimension, day, lead type, group) of a funnel row's sort key; the group may hold ``#`` itself."""
+    dim, day, lead_type, group = sort_key.split("#", 3)
+    return dim, day, lead_type, group
+
+
+def funnel_lead(tenant_id: str, lead_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), "FUNNEL"
 
 
 def event_id_of(sort_key: str) -> str:
