@@ -344,6 +344,137 @@ def crediting(leads: int = 100_000) -> dict[str, float]:
     return seconds
 
 
+REPORT_PATHS = ("/reports/funnel?from=2026-03-01&to=2026-03-30&by=campaign",
+                "/reports/funnel?from=2026-03-01&to=2026-03-30&by=owner",
+                "/reports/roi?from=2026-03-01&to=2026-03-30&by=campaign&model=linear",
+                "/reports/roi?from=2026-03-01&to=2026-03-30&by=channel&model=time_decay")
+
+
+def projected_rows(leads: int) -> dict[Any, dict[str, int]]:
+    """The funnel/ROI rows after ``leads`` leads (and three visitors each) went through the projection's rules.
+
+    Leads of 30 days, 6 campaigns, 3 owners, some with two touches, a fifth reaching decision and a tenth won. The
+    rules are the consumer's own (``domain.funnel``); leads of one pattern add the same counters, so each pattern is
+    computed once and added as often as it occurs, which is what the consumer's ADDs amount to.
+    """
+    from datetime import UTC, datetime, timedelta
+    from functools import cache
+
+    from chalicelib.domain import funnel
+    from chalicelib.domain.attribution import Touch
+    from chalicelib.domain.credit import Touchpoint
+    from chalicelib.domain.funnel import LeadFacts
+
+    stages = ("awareness", "consideration", "decision", "customer")
+    campaigns = [Touch("paid_search", "google", "cpc", f"campaign-{k}") for k in range(5)]
+    campaigns.append(Touch("email", "newsletter", "email", "newsletter"))
+
+    @cache
+    def pattern(day: int, first: int, last: int, reach: int, owner: int, won: bool, referral: bool) -> Any:
+        created = datetime(2026, 3, 1 + day, 12, tzinfo=UTC)
+        points = [Touchpoint(created - timedelta(days=3), campaigns[first], "/a"),
+                  Touchpoint(created - timedelta(hours=1), campaigns[last], "/b")]
+        facts = LeadFacts(funnel_iso(created), "referral" if referral else "marketing", campaigns[last], points, "/b")
+        state, deltas = funnel.start(facts, stages)
+        total: dict[Any, dict[str, int]] = {}
+        steps = [funnel.stage_reached(state, "consideration", funnel_iso(created), funnel_iso(created), stages)]
+        state = steps[-1][0]
+        if reach >= 2:
+            state, more = funnel.accepted_by(state, f"sales-{owner}@demo.dk")
+            steps.append((state, more))
+            steps.append(funnel.stage_reached(state, "decision", funnel_iso(created + timedelta(hours=5)),
+                                              funnel_iso(created), stages))
+            state = steps[-1][0]
+        if won:
+            steps.append(funnel.outcome_reported(state, points, "won", "25000.00",
+                                                 funnel_iso(created + timedelta(days=9))))
+        for deltas_of in [deltas, *(more for _, more in steps)]:
+            add_rows(total, deltas_of)
+        return total
+
+    rows: dict[Any, dict[str, int]] = {}
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for index in range(leads):
+        counts[(index % 30, index % 6, (index // 6) % 6, 2 if index % 5 == 0 else 1, index % 3, index % 10 == 0,
+                index % 13 == 0)] += 1
+    for key, times in counts.items():
+        add_rows(rows, pattern(*key), times)
+    visitor_counts: Counter[tuple[int, int]] = Counter((index % 30, index % 6) for index in range(3 * leads))
+    for (day, campaign), times in visitor_counts.items():
+        touch = campaigns[campaign]
+        groups = funnel.first_landings({"channel": touch.channel, "campaign": touch.campaign, "source": touch.source,
+                                        "landing_page": "/a"})
+        add_rows(rows, funnel.visitor_deltas(f"2026-03-{1 + day:02d}", groups), times)
+    return rows
+
+
+def funnel_iso(at: Any) -> str:
+    from chalicelib.domain.clock import iso
+
+    return iso(at)
+
+
+def add_rows(into: dict[Any, dict[str, int]], deltas: dict[Any, dict[str, int]], times: int = 1) -> None:
+    for row, counters in deltas.items():
+        held = into.setdefault(row, {})
+        for name, value in counters.items():
+            held[name] = held.get(name, 0) + value * times
+
+
+def report_figures(leads: int, runs: int = 7) -> dict[str, tuple[int, int, float]]:
+    """Per report path: (DynamoDB requests, items read, median ms) with the projection after ``leads`` leads."""
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.adapters.dynamo import keys
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        from chalicelib import bootstrap
+
+        bootstrap.use(demo_wiring(client, "bench-journey"))
+        from app import app
+
+        rows = projected_rows(leads)
+        requests = []
+        for row, counters in rows.items():
+            pk, sk = keys.funnel_row("demo", row.dim, row.day, row.lead_type, row.group)
+            item = {"pk": {"S": pk}, "sk": {"S": sk}, "kind": {"S": "funnel"},
+                    **{name: {"N": str(value)} for name, value in counters.items()}}
+            requests.append({"PutRequest": {"Item": item}})
+        for start in range(0, len(requests), 25):
+            client.batch_write_item(RequestItems={"bench-journey": requests[start:start + 25]})
+        costs = [{"campaign": f"campaign-{k}", "source": "google", "medium": "cpc", "from": "2026-03-01",
+                  "to": "2026-03-30", "amount": 30000} for k in range(5)]
+        answer = app(event("PUT", "/admin/costs", "/admin/costs", {"Authorization": "Bearer bench-key",
+                                                                    "Content-Type": "application/json"},
+                           json.dumps({"currency": "DKK", "rows": costs})), None)
+        assert answer["statusCode"] == 200, answer
+        calls: Counter[str] = Counter()
+        read: list[int] = []
+        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.update([model.name]))
+        client.meta.events.register("after-call.dynamodb.Query",
+                                    lambda parsed, **_: read.append(int(parsed.get("Count", 0))))
+        figures: dict[str, tuple[int, int, float]] = {}
+        for path in REPORT_PATHS:
+            resource_path, _, query = path.partition("?")
+            request = event("GET", resource_path, resource_path, {"Authorization": "Bearer bench-key"})
+            request["queryStringParameters"] = dict(part.split("=") for part in query.split("&"))
+            request["multiValueQueryStringParameters"] = {k: [v] for k, v in request["queryStringParameters"].items()}
+            app(request, None)  # warm: the journey and the key are cached as in a warm Lambda
+            took = []
+            for _ in range(runs):
+                calls.clear()
+                read.clear()
+                began = time.perf_counter()
+                answer = app(request, None)
+                took.append((time.perf_counter() - began) * 1000)
+                assert answer["statusCode"] == 200, answer
+            figures[path] = (sum(calls.values()), sum(read), statistics.median(took))
+        bootstrap.use(None)
+    return figures
+
+
 def main() -> None:
     size, vendored = package_summary(PACKAGE)
     with contextlib.redirect_stdout(io.StringIO()):  # EMF metric lines are printed to stdout
@@ -382,6 +513,12 @@ def main() -> None:
     print(line("import app + first form post", "form"))
     print(line("first POST /collect, X-Ray SDK added", "collect_xray"))
     print(line("first POST /collect, without shipped bytecode", "collect_no_bytecode"))
+    print("  reports from the projection: DynamoDB requests, items read, median ms (moto, 7 runs)")
+    for leads in (1_000, 100_000):
+        with contextlib.redirect_stdout(io.StringIO()):
+            reports = report_figures(leads)
+        for path, (requests, items, took) in reports.items():
+            print(f"    {leads:>7,} leads  {path[9:]:<62}{requests:3d} req {items:5d} items {took:7.1f} ms")
     print("  crediting 100,000 leads of 4 touches, grouped by campaign (s)")
     for model, took in crediting().items():
         print(f"    {model:38s}{took:8.2f}")
