@@ -436,7 +436,7 @@ def report_figures(leads: int, runs: int = 7) -> dict[str, tuple[int, int, float
         from app import app
 
         rows = projected_rows(leads)
-        requests = []
+        requests: list[Any] = []
         for row, counters in rows.items():
             pk, sk = keys.funnel_row("demo", row.dim, row.day, row.lead_type, row.group)
             item = {"pk": {"S": pk}, "sk": {"S": sk}, "kind": {"S": "funnel"},
