@@ -16,6 +16,10 @@ DEMO_OWNER_KEYS = {"sales-a@demo.dk": "sales-a-key", "sales-b@demo.dk": "sales-b
 DEMO_JOURNEY: dict[str, Any] = {
     "stages": ["awareness", "consideration", "decision", "customer"],
     "language": "da",
+    # Who owns each stage (and the transition out of it): the funnel report names them.
+    "departments": {"awareness": "brand", "consideration": "marketing", "decision": "sales"},
+    "managers": ["manager@demo.dk"],
+    "default_deal_value": "25000.00",
     "handovers": [{
         "name": "marketing-to-sales",
         "on": "form_submit",
