@@ -157,15 +157,20 @@ class Container:
     def change_stream(self) -> ChangeStream:
         """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity."""
         from chalicelib.adapters.dynamo.stream import change_event, page_view
+        from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
         from chalicelib.consumers.funnel import FunnelProjection, VisitorProjection
         from chalicelib.consumers.mail import Mail
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
+        from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
         from chalicelib.consumers.stream import ChangeStream
         from chalicelib.consumers.timers import TimerStarter
         from chalicelib.consumers.webhooks import Webhooks
+        from chalicelib.services.stage_moves import StageMoves
 
         repositories = self.repositories
+        moves = StageMoves(repositories.leads, repositories.capture, DynamoVisitorLeads(repositories.table),
+                           self.journeys, self.clock)
         return ChangeStream(change_event, [
             CounterProjection(repositories.counters),
             TimerStarter(lambda: self.timers),
@@ -174,8 +179,10 @@ class Container:
             OwnerActivity(repositories.tenancy),
             FunnelProjection(repositories.funnel, repositories.leads,
                              lambda tenant_id: self.journeys.definition(tenant_id).stage_rules().stages),
+            StageMovesOnEvents(moves),
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),
+            StageMovesOnPageViews(moves),
         ])
 
 

@@ -33,7 +33,7 @@ from chalicelib.domain.sla import (
     parse_step_at,
     step_due,
 )
-from chalicelib.domain.stages import DEFAULT_STAGES, STAGE_TRIGGERS, StageRules
+from chalicelib.domain.stages import DEFAULT_STAGES, STAGE_TRIGGERS, PageViewsRule, Rule, StageRules
 from chalicelib.domain.webhooks import secret_key
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -385,9 +385,14 @@ class JourneyDefinition(_Strict):
         return _build_calendar(name, self.calendars[name])
 
     def stage_rules(self) -> StageRules:
-        """The stages in order and where a form submit and an accepted hand-over lead."""
+        """The stages in order and the rules that move a lead: the criteria, or the built-in ones without them."""
         stage_on = {str(trigger): stage for trigger, stage in (self.stage_on or {}).items()}
-        return StageRules.of(tuple(self.stages), stage_on)
+        if self.criteria is None:
+            return StageRules.of(tuple(self.stages), stage_on)
+        # Rules in the journey's order of stages, so the earlier stage's rule names a tie.
+        rules = [rule for stage in self.stages for criterion in self.criteria.get(stage, [])
+                 if (rule := _rule(stage, criterion, self.stages)) is not None]
+        return StageRules.of(tuple(self.stages), stage_on, rules)
 
     def department_of(self, stage: str) -> str | None:
         """The department that owns a stage and the transition out of it, if the journey names one."""
@@ -398,6 +403,24 @@ class JourneyDefinition(_Strict):
 
     def handover(self, name: str) -> Handover | None:
         return next((handover for handover in self.handovers if handover.name == name), None)
+
+
+def _rule(stage: str, criterion: Criterion, stages: list[str]) -> Rule | None:
+    """A criterion of ``stage`` as the stage rules use it: it moves to the next stage unless it names one (the
+    last stage has no next one, so a rule there without ``to`` moves nobody)."""
+    views = criterion.page_views
+    position = stages.index(stage)
+    target = criterion.to or (stages[position + 1] if position + 1 < len(stages) else None)
+    if target is None:
+        return None
+    return Rule(
+        stage=stage, to=target, event=criterion.event, field=criterion.field,
+        equals=tuple(criterion.equals) if criterion.equals is not None else None, name=criterion.name,
+        page_views=PageViewsRule(
+            url_matches=views.url_matches, at_least=views.at_least, within_text=views.within,
+            within=parse_duration(views.within) if views.within else None,
+        ) if views is not None else None,
+    )
 
 
 def _problem(loc: tuple[str | int, ...], value: Any, message: str) -> InitErrorDetails:

@@ -21,7 +21,7 @@ from chalicelib.domain.attribution import (
     touch_of,
 )
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules
+from chalicelib.domain.stages import DEFAULT_STAGE_RULES, STANDARD_FIELDS, StageRules, viewed
 
 if TYPE_CHECKING:
     from chalicelib.domain.credit import Conversion
@@ -378,7 +378,10 @@ def apply_submission(
     if consent_not_applied:
         details["consent_not_applied"] = consent_not_applied
     events = [TimelineEvent(event_id=new_id(), type="form_submit", at=at, details=details)]
-    move = stages.advance(lead.stage, "form_submit")
+    # Field rules read what the lead holds after this form; page-view rules the browser's views up to now.
+    held = {**lead.fields, **{name: value for name in STANDARD_FIELDS if (value := getattr(lead, name))}}
+    views = [viewed(landing.url, landing.at) for landing in landings if landing.at]
+    move = stages.advance(lead.stage, "form_submit", fields=held, views=views, at=now)
     if move is not None:
         events.append(
             TimelineEvent(
@@ -386,7 +389,7 @@ def apply_submission(
                 type="stage_change",
                 at=at,
                 seq=len(events),
-                details={"from": lead.stage, "to": move.to, "cause": "form_submit", "rule": move.rule,
+                details={"from": lead.stage, "to": move.to, "cause": "form_submit", **move.recorded(),
                          "entered_from_at": lead.stage_entered_at},
             )
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.domain.clock import iso
 from chalicelib.domain.leads import Lead, LeadOutcome, TimelineEvent
-from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules, moves_forward
+from chalicelib.domain.stages import DEFAULT_STAGE_RULES, StageRules
 
 OUTCOMES = ("won", "lost", "disqualified")
 WON = "won"
@@ -89,12 +89,12 @@ def record_outcome(lead: Lead, report: Report, by: str, owner: str | None, now: 
     current = LeadOutcome(outcome=report.outcome, at=report.at or at, event_id=event_id, value=report.value,
                           currency=report.currency, reason=report.reason)
     moved = replace(lead, outcome=current, updated_at=at)
-    last = stages.stages[-1]
-    if report.outcome == WON and moves_forward(lead.stage, last, stages.stages):
+    move = stages.advance(lead.stage, "outcome_won") if report.outcome == WON else None
+    if move is not None:
         events.append(TimelineEvent(event_id=new_id(), type="stage_change", at=at, seq=1, details={
-            "from": lead.stage, "to": last, "cause": "outcome_won", "rule": "event:outcome_won",
+            "from": lead.stage, "to": move.to, "cause": "outcome_won", **move.recorded(),
             "entered_from_at": lead.stage_entered_at, "outcome_event_id": event_id}))
-        moved = replace(moved, stage=last, stage_entered_at=at)
+        moved = replace(moved, stage=move.to, stage_entered_at=at)
     return Recorded(lead=moved, events=tuple(events))
 
 

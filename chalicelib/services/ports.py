@@ -191,6 +191,14 @@ class PageViewLog(abc.ABC):
         """A visitor's page views, oldest first."""
 
 
+class VisitorLeads(abc.ABC):
+    """Which leads a visitor's browser became (most visitors: none), so a page view can find its lead."""
+
+    @abc.abstractmethod
+    def visitor_leads(self, tenant_id: str, visitor_id: str) -> list[str]:
+        """The ids of the leads linked to the visitor, in one read."""
+
+
 class SpamLog(abc.ABC):
     @abc.abstractmethod
     def record_spam(self, spam: Spam) -> None: ...

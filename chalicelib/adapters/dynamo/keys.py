@@ -18,6 +18,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | spam                              | table | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)                          | capture      |
 | rejected input                    | table | ``[T#{t}#]REJECTED#{day}`` / ``{at}#{id}`` (TTL 14 days)                    | capture      |
 | visitor → lead link               | table | ``T#{t}#V#{vid}`` / ``LEAD#{lead}``                                         | leads        |
+| a visitor's leads (page views)    | table | query ``T#{t}#V#{vid}``, sk begins ``LEAD#``                                | visitor_leads |
 | lead                              | table | ``T#{t}#L#{lead}`` / ``LEAD``                                               | leads        |
 | a lead's timeline, a page a time  | table | query ``T#{t}#L#{lead}``, sk begins ``EV#`` (``EV#{at}#{seq}#{id}``)        | leads        |
 | leads in a stage since a time     | gsi1  | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``                     | leads        |
@@ -100,6 +101,14 @@ def pageview(tenant_id: str, visitor_id: str, event_id: str) -> Key:
 
 def visitor_link(tenant_id: str, visitor_id: str, lead_id: str) -> Key:
     return visitor(tenant_id, visitor_id), f"LEAD#{lead_id}"
+
+
+VISITOR_LINK_PREFIX = "LEAD#"
+
+
+def visitor_leads(tenant_id: str, visitor_id: str) -> tuple[str, str]:
+    """The partition and sort-key prefix of a visitor's links to the leads it became (page-view stage rules)."""
+    return visitor(tenant_id, visitor_id), VISITOR_LINK_PREFIX
 
 
 def spam(tenant_id: str, at: str, unique: str) -> Key:
