@@ -77,7 +77,11 @@ class Viewed:
 def viewed(url: str, at: str) -> Viewed:
     """A page view (its URL and stored time) as the rules see it: the path only, so a query string or the
     host never decides whether ``/pricing*`` matches."""
-    return Viewed(path=urlsplit(url).path or "/", at=parse_iso(at))
+    try:
+        path = urlsplit(url).path or "/"
+    except ValueError:  # an address the browser sent that no parser reads: it matches no page pattern
+        path = ""
+    return Viewed(path=path, at=parse_iso(at))
 
 
 @dataclass(frozen=True)

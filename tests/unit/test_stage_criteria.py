@@ -144,6 +144,7 @@ def test_a_page_view_is_matched_on_its_path_not_its_host_or_query():
 
     assert seen == Viewed(path="/pricing", at=MONDAY)
     assert viewed("https://www.nordlys-solar.dk", "2026-11-23T09:00:00.000Z").path == "/"
+    assert viewed("https://[::1/pricing", "2026-11-23T09:00:00.000Z").path == ""
 
 
 def test_a_named_rule_is_recorded_by_its_name():
