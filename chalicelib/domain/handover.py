@@ -12,6 +12,12 @@ one (the ladder's ``notify`` step), the one after a decline (a new offer: the SL
 start again, in the hand-over's calendar) and the one after a ladder ``reassign`` (the hand-over keeps
 its clock: the deadline is the SLA's while it lies ahead, else the step that next takes the lead away).
 The ``owner`` in an event's details is who held the hand-over when it happened.
+
+An accept plans the "How did it go?" asks as steps of the same ladder: ``outcome_ask`` the journey's
+``outcome_after`` after the accept and one ``outcome_reminder`` as long again, both on the hand-over's calendar
+(whole days are the owner's working days there). Each writes an ``outcome_asked`` event (``reminder`` says
+which) whose e-mail the mail consumer sends; neither fires once the lead has an outcome, or for an owner who no
+longer holds the hand-over.
 """
 
 from __future__ import annotations
@@ -20,14 +26,14 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.leads import TimelineEvent
 from chalicelib.domain.routing import NO_ACTIVE_OWNER, next_owner
-from chalicelib.domain.sla import Clock, step_due
+from chalicelib.domain.sla import BusinessCalendar, Clock, step_due
 
 if TYPE_CHECKING:
     from chalicelib.domain.journey import Handover as HandoverDefinition
@@ -39,7 +45,13 @@ OPEN_STATUSES = (OFFERED,)
 EVERYONE_DECLINED, NOBODY_LEFT = "everyone declined", "nobody left"
 # Steps due at the same moment fire in this order: the owner hears first, the breach is noted
 # before anyone is escalated to, and the gap comes last.
-_ORDER = {"notify": 0, "remind": 1, "breach": 2, "escalate": 3, "reassign": 4, "gap": 5, "contact_breach": 6}
+_ORDER = {"notify": 0, "remind": 1, "breach": 2, "escalate": 3, "reassign": 4, "gap": 5, "contact_breach": 6,
+          "outcome_ask": 7, "outcome_reminder": 8}
+# Steps that still fire once the owner has the lead (accepted or contacted).
+TAKEN_STEPS = ("contact_breach", "outcome_ask", "outcome_reminder")
+OUTCOME_ASKS = ("outcome_ask", "outcome_reminder")
+# A calendar with no working day in this many days cannot say when the ask is due.
+MAX_CALENDAR_DAYS = 5 * 366
 
 
 _HANDOVER_ID = re.compile(r"^ho_([a-z2-7]{24})_([0-9a-f]{8})$")
@@ -163,6 +175,38 @@ def plan_ladder(start: datetime, definition: HandoverDefinition, clock: Clock) -
     return tuple(sorted(steps, key=lambda step: (step.due_at, _ORDER[step.action])))
 
 
+def outcome_due(start: datetime, after: timedelta, clock: Clock) -> datetime:
+    """When an ask ``after`` a moment is due: on a business calendar its whole days are working days (the same
+    time of day, or the next opening when that is closed) and the rest is open time; on the 24/7 clock, the
+    duration itself."""
+    if not isinstance(clock, BusinessCalendar):
+        return clock.add(start, after)
+    whole = timedelta(days=after.days)
+    local = start.astimezone(clock.zone)
+    day = local.date()
+    counted = 0
+    for _ in range(MAX_CALENDAR_DAYS):
+        if counted == after.days:
+            break
+        day += timedelta(days=1)
+        counted += clock.is_business_day(day)
+    else:
+        raise ValueError(f"calendar {clock.name!r} has no {after.days} working days ahead of {iso(start)}")
+    same_time = datetime.combine(day, local.time(), clock.zone)
+    # Open time from the moment the calendar opens again: a zero duration lands on the next opening.
+    return clock.add(same_time, after - whole)
+
+
+def plan_outcome_asks(accepted_at: datetime, after: timedelta | None, clock: Clock) -> tuple[LadderStep, ...]:
+    """The ask ``after`` the accept and the one reminder as long after the ask; none when ``after`` is None."""
+    if after is None:
+        return ()
+    ask = outcome_due(accepted_at, after, clock)
+    reminder = outcome_due(ask, after, clock)
+    return (LadderStep(due_at=iso(ask), action="outcome_ask"),
+            LadderStep(due_at=iso(reminder), action="outcome_reminder"))
+
+
 def open_handover(
     tenant_id: str,
     lead_id: str,
@@ -241,17 +285,33 @@ def _offered(state: HandoverState, at: str, now: datetime, new_id: NewId, seq: i
     return event, _notification("offer", state.owner, state, due or "")
 
 
-def fire_next_step(state: HandoverState, now: datetime, new_id: NewId) -> Change | None:
-    """Fire the next ladder step if it is due; ``None`` when nothing is due (or the hand-over is done)."""
+def next_step_asks_outcome(state: HandoverState) -> bool:
+    """Whether the step due next is a "How did it go?" ask (its firing needs to know if the lead has an outcome)."""
+    return state.next_step < len(state.steps) and state.steps[state.next_step].action in OUTCOME_ASKS
+
+
+def fire_next_step(state: HandoverState, now: datetime, new_id: NewId, outcome_known: bool = False
+                   ) -> Change | None:
+    """Fire the next ladder step if it is due; ``None`` when nothing is due (or the hand-over is done).
+
+    ``outcome_known``: the lead has an outcome for this hand-over already, so a due ask passes without asking.
+    """
     due = state.next_due_at
     if due is None or parse_iso(due) > now:
         return None
     step = state.steps[state.next_step]
     at = iso(now)
     moved = replace(state, next_step=state.next_step + 1)
-    if state.status not in OPEN_STATUSES and step.action != "contact_breach":
+    if state.status not in OPEN_STATUSES and step.action not in TAKEN_STEPS:
         return Change(state=moved)
     details = {"step": step.action, "due_at": step.due_at}
+    if step.action in OUTCOME_ASKS:
+        if state.status not in (ACCEPTED, CONTACTED) or outcome_known:
+            return Change(state=moved)
+        again = step.action == "outcome_reminder"
+        event = _event(new_id, "outcome_asked", at, state, 0, owner=state.owner, reminder=again, **details)
+        ask = replace(_notification("outcome_ask", state.owner, state, ""), cause="reminder" if again else "")
+        return Change(state=moved, events=(event,), notifications=(ask,))
     if step.action == "notify":
         notified, offer = _offered(moved, at, now, new_id, 0, "notify")
         return Change(state=moved, events=(notified,), notifications=(offer,))
@@ -357,6 +417,19 @@ def accept(state: HandoverState, actor: Actor, now: datetime, new_id: NewId,
                   timer=_timer_for(state, accepted))
 
 
+def asking_outcome(accepted: Change, before: HandoverState, now: datetime, after: timedelta | None,
+                   clock: Clock) -> Change:
+    """An accept with the "How did it go?" ask and its reminder planned ``after`` it, on the hand-over's
+    calendar ``clock``; the accept as it is when the journey never asks (``after`` None)."""
+    asks = plan_outcome_asks(now, after, clock)
+    if not asks or accepted.state.status != ACCEPTED:
+        return accepted
+    steps = tuple(sorted((*accepted.state.steps[accepted.state.next_step:], *asks),
+                         key=lambda step: (step.due_at, _ORDER[step.action])))
+    state = replace(accepted.state, steps=steps, next_step=0)
+    return replace(accepted, state=state, timer=_timer_for(before, state))
+
+
 def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId,
             definition: HandoverDefinition | None = None, clock: Clock | None = None,
             passed_over: Sequence[str] = ()) -> Change:
@@ -419,6 +492,8 @@ def contacted(state: HandoverState, actor: Actor, now: datetime, new_id: NewId) 
     by = _check_actor(state, actor)
     at = iso(now)
     late = bool(state.contact_due_at and now > parse_iso(state.contact_due_at))
-    done = replace(state, status=CONTACTED, contacted_at=at, steps=(), next_step=0)
+    # The contact deadline is met; the outcome asks still lie ahead.
+    asks = tuple(step for step in state.steps[state.next_step:] if step.action in OUTCOME_ASKS)
+    done = replace(state, status=CONTACTED, contacted_at=at, steps=asks, next_step=0)
     event = _event(new_id, "contacted", at, state, 0, owner=state.owner, late=late, by=by)
-    return Change(state=done, events=(event,))
+    return Change(state=done, events=(event,), timer=_timer_for(state, done))

@@ -2,10 +2,14 @@
 
 A link carries one signed token (see ``chalicelib.domain.tokens``) bound to tenant, hand-over, owner and
 action, with an expiry; a token for one hand-over or action never works for another.
+
+Outcome links ("How did it go?": won or lost) have a purpose of their own and also name the lead, so a
+hand-over link never records an outcome and an outcome link never accepts a hand-over.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -17,6 +21,20 @@ from chalicelib.errors import Unauthorized
 HANDOVER_ACTION = "handover_action"
 LINK_ACTIONS = ("accept", "decline")
 LINK_LIFETIME = timedelta(days=14)
+OUTCOME_ANSWER = "outcome_answer"
+OUTCOME_ANSWERS = ("won", "lost")
+OUTCOME_LINK_LIFETIME = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class OutcomeLink:
+    """Whom an outcome link speaks for: the owner of one hand-over of one lead, in one tenant."""
+
+    tenant_id: str
+    lead_id: str
+    handover_id: str
+    owner: str
+    answer: str
 
 
 class LinkRefused(Unauthorized):
@@ -63,6 +81,33 @@ class ActionLinks:
                                 expires=claims.expires, data={**claims.data, "action": other})
         return issue(self.keyring, companion)
 
+    def outcome_link(self, tenant_id: str, lead_id: str, handover_id: str, owner: str, answer: str,
+                     lifetime: timedelta = OUTCOME_LINK_LIFETIME) -> str:
+        """The URL of the page where ``owner`` reports the lead of one hand-over ``answer`` (won or lost)."""
+        if answer not in OUTCOME_ANSWERS:
+            raise ValueError(f"outcome links exist for {' and '.join(OUTCOME_ANSWERS)}, not {answer!r}")
+        claims = TokenClaims(purpose=OUTCOME_ANSWER, tenant_id=tenant_id, subject=handover_id,
+                             expires=epoch_seconds(self.clock() + lifetime),
+                             data={"owner": owner, "lead": lead_id, "answer": answer})
+        query = urlencode({"token": issue(self.keyring, claims)})
+        return f"{self.public_url}/outcomes/{quote(handover_id, safe='')}/{answer}?{query}"
+
+    def read_outcome_link(self, handover_id: str, answer: str, token: str) -> OutcomeLink:
+        """Whom a genuine, unexpired outcome link for this hand-over and answer speaks for; otherwise
+        ``LinkRefused`` (expired ones still say whose they were)."""
+        try:
+            claims = read(self.keyring, token, OUTCOME_ANSWER, self.clock())
+        except TokenRefused as refused:
+            genuine = refused.claims
+            if refused.reason == "expired" and genuine is not None and _answers(genuine, handover_id, answer):
+                raise LinkRefused("the link has expired", expired=True, tenant_id=genuine.tenant_id,
+                                  owner=genuine.data.get("owner")) from None
+            raise LinkRefused("the link is not valid", expired=False) from None
+        if not _answers(claims, handover_id, answer):
+            raise LinkRefused("the link is not valid", expired=False)
+        return OutcomeLink(tenant_id=claims.tenant_id, lead_id=claims.data["lead"], handover_id=handover_id,
+                           owner=claims.data["owner"], answer=answer)
+
     def _claims(self, handover_id: str, action: str, token: str) -> TokenClaims:
         try:
             claims = read(self.keyring, token, HANDOVER_ACTION, self.clock())
@@ -80,3 +125,8 @@ class ActionLinks:
 def _fits(claims: TokenClaims, handover_id: str, action: str) -> bool:
     return (claims.subject == handover_id and claims.data.get("action") == action and action in LINK_ACTIONS
             and bool(claims.data.get("owner")))
+
+
+def _answers(claims: TokenClaims, handover_id: str, answer: str) -> bool:
+    return (claims.subject == handover_id and claims.data.get("answer") == answer and answer in OUTCOME_ANSWERS
+            and bool(claims.data.get("owner")) and bool(claims.data.get("lead")))

@@ -16,16 +16,19 @@ from chalicelib.domain.handover import (
     HandoverRefused,
     HandoverState,
     accept,
+    asking_outcome,
     contacted,
     decline,
     fire_next_step,
     handover_id_for,
+    next_step_asks_outcome,
     open_handover,
     rescue,
     rescue_id_for,
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
 from chalicelib.domain.routing import candidates, next_owner
+from chalicelib.domain.sla import ALWAYS
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
@@ -79,6 +82,14 @@ def route_owners(journey: JourneyDefinition) -> set[str]:
         else:
             owners.update(route.owners)
     return owners
+
+
+def _outcome_after(journey: JourneyDefinition) -> timedelta | None:
+    """How long after an accept the owner is asked how it went; None when the journey never asks."""
+    from chalicelib.domain.sla import parse_duration
+
+    after = journey.outcome_after
+    return parse_duration(after) if after else None
 
 
 def present(state: HandoverState) -> dict[str, Any]:
@@ -206,6 +217,10 @@ class Handovers:
                 if action == "accept":
                     change = accept(state, actor, now, self.new_id,
                                     accepted_stage=journey.stage_rules().after("accepted"))
+                    if change is not None:
+                        definition = journey.handover(state.name)
+                        change = asking_outcome(change, state, now, _outcome_after(journey),
+                                                journey.clock_for(definition) if definition else ALWAYS)
                 elif action == "decline":
                     definition = journey.handover(state.name)
                     clock = journey.clock_for(definition) if definition else None
@@ -325,7 +340,8 @@ class Handovers:
             if state is None:
                 logger.warning("deadline for an unknown hand-over", extra={"handover_id": handover_id})
                 return None
-            change = fire_next_step(state, self.clock(), self.new_id)
+            known = next_step_asks_outcome(state) and self._outcome_known(state)
+            change = fire_next_step(state, self.clock(), self.new_id, outcome_known=known)
             if change is None:
                 return state.next_due_at
             try:
@@ -339,6 +355,13 @@ class Handovers:
             self._measure(change)
         latest = self.repository.handover(tenant_id, handover_id)
         return latest.next_due_at if latest else None
+
+    def _outcome_known(self, state: HandoverState) -> bool:
+        """Whether the lead has an outcome reported since this hand-over started (by any path), or is gone."""
+        lead = self.leads.lead(state.tenant_id, state.lead_id)
+        if lead is None:
+            return True
+        return lead.outcome is not None and lead.outcome.at >= state.started_at
 
     @traced
     def sweep(self) -> int:

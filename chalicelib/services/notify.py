@@ -55,6 +55,8 @@ GAP_CAUSES = {"sla": "deadline", "everyone declined": "declined", "nobody left":
 # Until an owner accepts, the offer names the lead (name, company) but not how to reach it: the lead card
 # shows the contact details after accept, and an e-mail forwarded or left open must not give them away.
 OFFERS_WITHOUT_CONTACT = ("offer", "reminder")
+# "How did it go?" names the lead as an offer does: the owner knows how to reach it, the e-mail need not say.
+NAMED_LIKE_OFFERS = (*OFFERS_WITHOUT_CONTACT, "outcome_ask")
 
 
 def local_time(moment: str, timezone: str) -> str:
@@ -64,9 +66,12 @@ def local_time(moment: str, timezone: str) -> str:
 
 
 def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str,
-            timezone: str = "UTC") -> Message:
-    """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``."""
-    hidden = notification.kind in OFFERS_WITHOUT_CONTACT
+            timezone: str = "UTC", answers: dict[str, str] | None = None) -> Message:
+    """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``.
+
+    ``answers`` are the outcome links (won, lost) of a "How did it go?" e-mail.
+    """
+    hidden = notification.kind in NAMED_LIKE_OFFERS
     # Before accepting, an offer shows no contact details: at most the e-mail's domain names the lead.
     who = (lead.name or (lead.company or f"…@{lead.email.rpartition('@')[2]}" if hidden else lead.email)
            or notification.lead_id) if lead else notification.lead_id
@@ -78,6 +83,8 @@ def compose(notification: Notification, language: str, lead: Lead | None, accept
         else "", accept=accept_url, decline=decline_url, owner=notification.owner,
         handover_id=notification.handover_id, cause=GAP_CAUSES.get(notification.cause, "deadline"),
         lead_lines=[(f"email.lead.{name}", str(value)) for name, value in details if value],
+        reminder=notification.cause == "reminder", company=lead.company if lead else None,
+        won=(answers or {}).get("won", ""), lost=(answers or {}).get("lost", ""),
     )
     return Message(subject=email.subject, text=email.text, html=email.html)
 
@@ -119,6 +126,13 @@ class Notifier:
         )
         return accept, decline
 
+    def outcome_links(self, tenant_id: str, notification: Notification) -> dict[str, str]:
+        """The won and lost links of a "How did it go?" e-mail, for the owner who holds the hand-over."""
+        from chalicelib.services.action_links import OUTCOME_ANSWERS
+
+        return {answer: self.action_links.outcome_link(tenant_id, notification.lead_id, notification.handover_id,
+                                                       notification.owner, answer) for answer in OUTCOME_ANSWERS}
+
     def email(self, tenant_id: str, notification: Notification, journey: JourneyDefinition, lead: Lead | None
               ) -> bool:
         """E-mail the person a notification is for (False when there is no address to write to).
@@ -131,10 +145,12 @@ class Notifier:
         if "@" not in address:
             return False
         accept_url, decline_url = self.links(tenant_id, notification) if notification.kind in OFFERS else ("", "")
+        answers = self.outcome_links(tenant_id, notification) if notification.kind == "outcome_ask" else None
         definition = journey.handover(notification.name)
         clock = journey.clock_for(definition) if definition else None
         timezone = clock.timezone if isinstance(clock, BusinessCalendar) else "UTC"
-        message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone)
+        message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone,
+                          answers)
         self.mailer.send(address, message.subject, message.text, message.html)
         count("NotificationsSent", channel="email")
         return True

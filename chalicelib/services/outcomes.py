@@ -110,6 +110,13 @@ class Outcomes:
             raise NotFound(f"no lead {lead_id!r}", field="lead_id")
         return lead
 
+    def defaults(self, tenant_id: str) -> tuple[str | None, str]:
+        """What a won report left without value and currency gets: the journey's default deal value (as money
+        text, or None) and the tenant's currency (the "How did it go?" page prefills them)."""
+        value = self._default_value(tenant_id)
+        return (money(value) if value is not None else None,
+                self.currency_of(tenant_id) or DEFAULT_CURRENCY)
+
     def _report(self, tenant_id: str, sent: OutcomeReport) -> Report:
         """The report with its defaults: a won deal's value from the journey, the currency of the tenant's costs."""
         if sent.at is not None and sent.at > self.clock():
