@@ -17,6 +17,7 @@ from chalicelib.api_handovers import handovers_api
 from chalicelib.api_leads import leads_api
 from chalicelib.api_outcome_links import outcome_links_api
 from chalicelib.api_outcomes import outcomes_api
+from chalicelib.api_report_page import report_page_api
 from chalicelib.api_reports import reports_api
 from chalicelib.api_site import site_api
 from chalicelib.bootstrap import container
@@ -39,7 +40,7 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-1:000000000000:table/leadtrai
 app = Chalice(app_name="leadtrail")
 app.log.setLevel("INFO")
 for blueprint in (site_api, leads_api, outcomes_api, handovers_api, handover_admin_api, admin_api, reports_api,
-                  costs_api):
+                  costs_api, report_page_api):
     app.register_blueprint(blueprint)
 app.register_blueprint(outcome_links_api)
 

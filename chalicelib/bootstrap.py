@@ -154,12 +154,35 @@ class Container:
         return LeadReader(repositories.leads, repositories.capture, repositories.handovers, self.journeys)
 
     @cached_property
+    def report_access_store(self) -> Any:
+        """Report keys, managers' sign-in requests and used links, hand-over counters by day (the report page)."""
+        from chalicelib.adapters.dynamo.report_keys import DynamoReportAccess
+
+        return DynamoReportAccess(self.repositories.table)
+
+    @cached_property
+    def manager_sign_in(self) -> Any:
+        from chalicelib.services.manager_sign_in import ManagerSignIn
+
+        tenants = self.repositories.tenancy
+        return ManagerSignIn(self.report_access_store, self.journeys, self.settings.link_keyring(),
+                             self.settings.public_url, self.clock,
+                             known=lambda tenant_id: tenants.tenant(tenant_id) is not None)
+
+    @cached_property
+    def report_page(self) -> Any:
+        from chalicelib.services.report_page import ReportPage
+
+        return ReportPage(self.reports, self.report_access_store)
+
+    @cached_property
     def change_stream(self) -> ChangeStream:
         """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity."""
         from chalicelib.adapters.dynamo.stream import change_event, page_view
         from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
         from chalicelib.consumers.funnel import FunnelProjection, VisitorProjection
         from chalicelib.consumers.mail import Mail
+        from chalicelib.consumers.manager_sign_in import ManagerSignInMail
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
         from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
@@ -177,6 +200,7 @@ class Container:
             Mail(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
             Webhooks(lambda: self.notifier, self.journeys, repositories.leads, repositories.processed),
             OwnerActivity(repositories.tenancy),
+            ManagerSignInMail(lambda: self.manager_sign_in, lambda: self.notifier.mailer, repositories.processed),
             FunnelProjection(repositories.funnel, repositories.leads,
                              lambda tenant_id: self.journeys.definition(tenant_id).stage_rules().stages),
             StageMovesOnEvents(moves),

@@ -355,3 +355,50 @@ class CostLedger(abc.ABC):
                    remove: Sequence[CostRow]) -> None:
         """Set the currency when it is new or changes (``ConcurrentUpdate`` when it is no longer
         ``currency_before``), then write ``put`` (each replaces the row of its identity) and delete ``remove``."""
+
+
+@dataclass(frozen=True)
+class ReportKey:
+    """An agency's read-only report key: what is stored of it (its hash) and which campaigns it sees."""
+
+    tenant_id: str
+    key_id: str
+    key_hash: str
+    name: str
+    campaigns: tuple[str, ...]
+    issued_at: str
+
+
+class ReportAccessStore(abc.ABC):
+    """Report keys, managers' sign-in requests (each a timeline-like event the stream mails), used sign-in links,
+    and the hand-over counters with their day (the report page's chart over time)."""
+
+    @abc.abstractmethod
+    def save_report_key(self, key: ReportKey) -> None: ...
+
+    @abc.abstractmethod
+    def report_key(self, key_hash: str) -> ReportKey | None: ...
+
+    @abc.abstractmethod
+    def report_keys(self, tenant_id: str) -> list[ReportKey]: ...
+
+    @abc.abstractmethod
+    def delete_report_key(self, tenant_id: str, key_id: str) -> bool:
+        """False when the tenant has no such key (revoked before, or never issued)."""
+
+    @abc.abstractmethod
+    def record_sign_in_request(self, tenant_id: str, request_id: str, email: str, at: str) -> bool:
+        """False when the same request was recorded before (a retry): the stream mails the link once."""
+
+    @abc.abstractmethod
+    def mark_link_used(self, tenant_id: str, nonce: str, at: str) -> bool:
+        """True for the first use of a sign-in link; False ever after."""
+
+    @abc.abstractmethod
+    def link_used(self, tenant_id: str, nonce: str) -> bool: ...
+
+    @abc.abstractmethod
+    def handover_days(self, tenant_id: str, from_day: str, to_day: str
+                      ) -> list[tuple[str, str | None, dict[str, int]]]:
+        """The hand-over counters of the range as ``(day, owner or None for everyone, counters)``."""
+

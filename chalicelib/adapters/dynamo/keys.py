@@ -37,6 +37,11 @@ feeds the change consumers (``chalicelib/consumers``).
 | currency of a tenant's costs      | table | ``T#{t}#COSTS`` / ``CURRENCY``                                              | costs        |
 | cost row (campaign, period)       | table | ``T#{t}#COSTS`` / ``ROW#{h(campaign)}#{h(source, medium)}#{from}#{to}``     | costs        |
 | a tenant's costs (one query)      | table | query ``T#{t}#COSTS`` (a campaign's: sk begins ``ROW#{h(campaign)}#``)      | costs        |
+| tenant by report key (hashed)     | table | ``REPORTKEY#{sha256}`` / ``REPORTKEY``                                      | report_keys  |
+| a tenant's report keys            | table | ``T#{t}#REPORTKEYS`` / ``{key_id}`` (one query lists them)                  | report_keys  |
+| manager sign-in request (event)   | table | ``T#{t}#SIGNIN`` / ``REQ#{id}`` (TTL 1 day; the stream mails the link)       | report_keys  |
+| sign-in link used (single use)    | table | ``T#{t}#SIGNIN`` / ``USED#{nonce}`` (TTL 1 day)                             | report_keys  |
+| hand-over counters by day (page)  | table | query ``T#{t}#STATS`` sk between ``{from}`` and ``{to}#~`` (day kept)       | report_keys  |
 """
 
 from __future__ import annotations
@@ -240,3 +245,23 @@ def cost_campaign_prefix(campaign: str) -> str:
 
 def cost_row(tenant_id: str, campaign: str, source: str, medium: str, start: str, end: str) -> Key:
     return costs_partition(tenant_id), f"{cost_campaign_prefix(campaign)}{_name_hash(source, medium)}#{start}#{end}"
+
+
+def report_key(key_hash: str) -> Key:
+    return f"REPORTKEY#{key_hash}", "REPORTKEY"
+
+
+def report_keys_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#REPORTKEYS"
+
+
+def report_key_listing(tenant_id: str, key_id: str) -> Key:
+    return report_keys_partition(tenant_id), key_id
+
+
+def sign_in_request(tenant_id: str, request_id: str) -> Key:
+    return f"T#{tenant_id}#SIGNIN", f"REQ#{request_id}"
+
+
+def sign_in_used(tenant_id: str, nonce: str) -> Key:
+    return f"T#{tenant_id}#SIGNIN", f"USED#{nonce}"
