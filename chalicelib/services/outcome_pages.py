@@ -9,6 +9,7 @@ cannot be taken comes back with the problem named and what was typed kept. Every
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 # Why a deal was lost, as the page offers it; the reason recorded is the code, with the owner's words after it.
 REASONS = ("competitor", "price", "no_budget", "timing", "no_response", "other")
 MAX_NOTE = 400
+THOUSANDS = re.compile(r"-?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
 MAX_VALUE = Decimal("999999999999.99")
 TAKEN = ("accepted", "contacted")
 STATUS = {"ask": 200, "recorded": 200, "problem": 422, "not_yours": 409, "failed": 409, "missing": 404,
@@ -72,12 +74,16 @@ class FormProblem(Exception):
 
 
 def parse_amount(typed: str) -> Decimal:
-    """An amount as people type it: ``25000``, ``25.000,50``, ``25,000.50``, ``25 000``; never negative."""
-    cleaned = "".join(typed.split()).replace("\u00a0", "")
+    """An amount as people type it in Danish or English: ``25000``, ``25.000,50``, ``25,000.50``, ``25 000``,
+    ``31.500``; never negative. With both marks the last is the decimal one; with one, groups of exactly three
+    digits are thousands (money has two decimals), anything else is the decimal mark."""
+    cleaned = "".join(typed.split())
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
         cleaned = cleaned.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
-    elif "," in cleaned:
+    elif THOUSANDS.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "").replace(".", "")
+    elif cleaned.count(",") == 1:
         cleaned = cleaned.replace(",", ".")
     try:
         amount = Decimal(cleaned)

@@ -176,7 +176,8 @@ def test_an_owner_who_no_longer_holds_the_hand_over_is_not_asked():
 
 @pytest.mark.parametrize(("typed", "amount"), [
     ("25000", "25000"), ("25.000,50", "25000.50"), ("25,000.50", "25000.50"), ("25 000", "25000"),
-    ("1234,5", "1234.5"), ("0", "0"),
+    ("1234,5", "1234.5"), ("0", "0"), ("31.500", "31500"), ("25,000", "25000"), ("1.234.567,89", "1234567.89"),
+    ("12.50", "12.50"), ("12,5", "12.5"), ("25000.00", "25000.00"),
 ])
 def test_amounts_are_read_as_people_type_them(typed: str, amount: str):
     assert parse_amount(typed) == Decimal(amount)
@@ -185,7 +186,8 @@ def test_amounts_are_read_as_people_type_them(typed: str, amount: str):
 @pytest.mark.parametrize(("typed", "key"), [
     ("abc", "outcome.problem.value_number"), ("-5", "outcome.problem.value_negative"),
     ("NaN", "outcome.problem.value_number"), ("Infinity", "outcome.problem.value_number"),
-    ("1e20", "outcome.problem.value_too_large"),
+    ("1e20", "outcome.problem.value_too_large"), ("1,2,3", "outcome.problem.value_number"),
+    ("-1.000", "outcome.problem.value_negative"),
 ])
 def test_amounts_that_cannot_be_taken_name_the_problem(typed: str, key: str):
     with pytest.raises(FormProblem) as problem:
