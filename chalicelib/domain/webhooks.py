@@ -67,3 +67,50 @@ def signed_headers(secret: str, message_id: str, timestamp: int, body: str) -> d
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature(secret, message_id, timestamp, body),
     }
+
+
+# --- inbound: a sender (a tenant's CRM) signed with the tenant's secret -----------------------------------
+
+TOLERANCE_SECONDS = 5 * 60
+
+
+class SignatureRefused(ValueError):
+    """A request whose Standard Webhooks headers do not prove the tenant's secret signed it; ``header`` names
+    the header at fault."""
+
+    def __init__(self, message: str, header: str):
+        super().__init__(message)
+        self.header = header
+
+
+def verify(secret: str, message_id: str | None, timestamp: str | None, signatures: str | None, body: str,
+           now: int, tolerance: int = TOLERANCE_SECONDS) -> None:
+    """Check a signed request at unix time ``now``; ``SignatureRefused`` naming the header when it fails.
+
+    The signature header may hold several space-separated ``v1,<base64>`` signatures (a sender rotating its
+    secret signs with both); one match is enough. Signatures are compared in constant time, and a timestamp
+    more than ``tolerance`` seconds away from now (either way) is refused, so a captured request cannot be
+    replayed later.
+    """
+    if not message_id:
+        raise SignatureRefused("the webhook-id header is missing", "webhook-id")
+    if not timestamp:
+        raise SignatureRefused("the webhook-timestamp header is missing", "webhook-timestamp")
+    if not signatures:
+        raise SignatureRefused("the webhook-signature header is missing", "webhook-signature")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise SignatureRefused("webhook-timestamp must be unix seconds", "webhook-timestamp") from None
+    if abs(now - sent_at) > tolerance:
+        raise SignatureRefused(f"webhook-timestamp is more than {tolerance // 60} minutes from now; sign the "
+                               "request when sending it (check the sender's clock)", "webhook-timestamp")
+    # Signed over the header as sent (the sender's text, not our rendering of the number).
+    digest = hmac.new(secret_key(secret), f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    expected = ("v1," + base64.b64encode(digest).decode()).encode()
+    for candidate in signatures.split():
+        version, _, _ = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(candidate.encode(), expected):
+            return
+    raise SignatureRefused("no signature in webhook-signature matches the tenant's CRM secret "
+                           "(v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">)", "webhook-signature")
