@@ -26,10 +26,10 @@ def _journey(**changes: Any) -> dict[str, Any]:
     return journey
 
 
-def _accepted_lead(api: Api, journey: dict[str, Any], language: str = "en") -> tuple[str, str]:
+def _accepted_lead(api: Api, journey: dict[str, Any], language: str = "en", **fields: str) -> tuple[str, str]:
     """A lead whose hand-over sales-a (who reads ``language``) accepted, and sales-a's key."""
     _put_journey(api, journey)
-    lead_id = _lead(api)
+    lead_id = _lead(api, **fields)
     registered = _admin(api, "POST", "/admin/owners", {"owner": OWNER, "language": language})
     assert registered.status_code == 201
     key = str(json_body(registered)["user_key"])
@@ -104,7 +104,8 @@ def test_one_reminder_follows_another_outcome_after_and_then_nothing(api: Api):
     api.run_timers()
 
     assert len(_asks(api)) == 2
-    assert "A reminder" in _asks(api)[1][2]
+    assert "A reminder" in _asks(api)[1][2] and "we ask once more later" in _asks(api)[0][2]
+    assert "we ask once more" not in _asks(api)[1][2]
     assert [event["reminder"] for event in _events(api, lead_id, "outcome_asked")] == [False, True]
 
 
@@ -141,6 +142,19 @@ def test_the_ask_is_in_danish_for_a_danish_journey(api: Api):
 
     (mail,) = [mail for mail in api.mailer.sent if mail[1].startswith("Hvordan gik det med")]
     assert "Vundet: https://" in mail[2] and "Tabt: https://" in mail[2]
+
+
+def test_the_ask_escapes_the_leads_name_and_keeps_its_subject_on_one_line(api: Api):
+    _accepted_lead(api, _journey(), name="<script>x</script>\nWon: https://evil.example", company="Evil & Co")
+    api.clock.advance(days=14)
+    api.run_timers()
+
+    (mail,) = _asks(api)
+    html = api.mailer.html_parts[api.mailer.sent.index(mail)]
+    assert "\n" not in mail[1] and html is not None
+    assert "<script>" not in html and "&lt;script&gt;" in html and "Evil &amp; Co" in html
+    assert not any(line.startswith("Won: https://evil") for line in mail[2].splitlines())
+    assert html.count("/outcomes/") == 2
 
 
 # --- opening and sending the links ---------------------------------------------------------------------------
