@@ -182,7 +182,8 @@ def test_an_accept_after_the_contact_deadline_is_a_contact_breach_for_the_accept
     assert breach["at"] == "2026-11-23T11:30:00.000Z"
     hook = _hooks(api, "handover.sla_breached")[-1]
     assert (hook["sla"], hook["owner"], hook["step"]) == ("contact", OWNER_A, "contact_breach")
-    assert _handover(api, lead_id)["next_step_at"] is None  # no contact_breach step left to fire again
+    # No contact_breach step left to fire again: the next step is the "How did it go?" ask, 14 days on.
+    assert _handover(api, lead_id)["next_step_at"] == "2026-12-07T11:30:00.000Z"
     for _ in range(3):
         api.clock.advance(hours=12)
         api.run_timers()

@@ -83,7 +83,9 @@ def test_accept_landing_between_the_deadlines_read_and_write_wins_and_no_gap_is_
     assert state is not None and state.status == "accepted" and state.accepted_late is True
     types = _timeline(repos, state.lead_id)
     assert types.count("accepted") == 1 and "gap" not in types
-    assert next_due is None
+    # Nothing of the offer's ladder is left: the next step is the "How did it go?" ask, 14 days after the accept.
+    assert next_due == state.next_due_at and [step.action for step in state.steps] == ["outcome_ask",
+                                                                                       "outcome_reminder"]
 
 
 def test_deadline_landing_between_the_accepts_read_and_write_wins_and_the_accept_is_refused(repos: Repositories):
