@@ -38,6 +38,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    "X-Robots-Tag": "noindex",
 }
 
 
@@ -96,7 +97,7 @@ def report_page() -> Response:
 
 
 def _report(tenant_id: str, params: dict[str, str], manager: str | None) -> Response:
-    from chalicelib.domain.credit import MODELS
+    from chalicelib.domain.credit import MODELS, NO_GROUP
     from chalicelib.domain.funnel import FUNNEL_BY
     from chalicelib.rendering import has_text, text
     from chalicelib.services.report_page import SLA_PARTS
@@ -109,16 +110,17 @@ def _report(tenant_id: str, params: dict[str, str], manager: str | None) -> Resp
         problem = error.field if error.field in PAGE_PROBLEMS else "other"
         status = 422
 
-    def channel_name(name: str) -> str:
-        key = f"linkpage.channel.{name}"
-        return text(language, key) if has_text(key) else name
+    def group_name(by: str, name: str) -> str:
+        """A channel in words, and "(none)" (leads without a campaign, source...) in the page's language."""
+        key = f"linkpage.channel.{name}" if by == "channel" else "reports.no_group" if name == NO_GROUP else ""
+        return text(language, key) if key and has_text(key) else name
 
     chosen = {"from": params.get("from") or (view["from_day"] if view else ""),
               "to": params.get("to") or (view["to_day"] if view else ""),
               "by": view["by"] if view else params.get("by", "channel"),
               "model": view["model"] if view else params.get("model", "last_touch")}
     return _page("report", language, status=status, view=view, problem=problem, manager=manager, chosen=chosen,
-                 by_options=FUNNEL_BY, model_options=MODELS, sla_parts=SLA_PARTS, channel_name=channel_name)
+                 by_options=FUNNEL_BY, model_options=MODELS, sla_parts=SLA_PARTS, group_name=group_name)
 
 
 @report_page_api.route("/reports/sign-in", methods=["POST"], content_types=FORM)

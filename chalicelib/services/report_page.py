@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from chalicelib.services.reports import Reports
 
 PAGE_PARAMS = frozenset({"from", "to", "by", "model", "tenant"})
-SLA_PARTS = ("accepted_in_sla", "accepted_late", "declined", "gaps")
+# "open": offered and not yet answered, so a range of fresh hand-overs is not drawn as nothing.
+SLA_PARTS = ("accepted_in_sla", "accepted_late", "declined", "gaps", "open")
 MAX_DAILY_BUCKETS = 31
 # The SVG of the chart over time: a fixed drawing scaled to the page's width.
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM, CHART_TOP = 640, 240, 36, 200, 12
@@ -116,24 +117,29 @@ def funnel_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]:
     table row per group."""
     total = report["total"]
     stages: list[str] = list(report["stages"])
-    counts = [("visitors", total.get("visitors"))] + [(stage, total["reached"].get(stage, 0)) for stage in stages]
+    # Visitors are counted from page views; a tenant without the snippet has leads but no visitors to draw.
+    counts = ([("visitors", total.get("visitors"))] if total.get("visitors") else []) + [
+        (stage, total["reached"].get(stage, 0)) for stage in stages]
     largest = max((value or 0 for _, value in counts), default=0)
-    bars = [{"label": label, "is_visitors": label == "visitors", "value": numbers.count(value),
-             "width": _width(value or 0, largest)} for label, value in counts]
     steps = [{"from": step["from"], "to": step["to"], "department": step["department"],
               "conversion": numbers.percent(step["conversion"]), "moved": numbers.count(step["moved"]),
-              "entered": numbers.count(step["entered"]), "median": _duration(step["median_seconds"], numbers)}
-             for step in total["transitions"]]
+              "entered": numbers.count(step["entered"]), "median": _duration(step["median_seconds"], numbers),
+              "visitors": False} for step in total["transitions"]]
     visitors, leads = total.get("visitors") or 0, total.get("leads") or 0
-    # The first bar after visitors is the first stage; its step is the visitors who became leads.
-    first = {"conversion": numbers.percent(leads / visitors if visitors else None)}
+    # Under each bar, the step to the next: visitors who became leads, then each stage's transition.
+    became_leads = {"conversion": numbers.percent(leads / visitors if visitors else None), "department": None,
+                    "visitors": True}
+    by_stage = {step["from"]: step for step in steps}
+    bars = [{"label": label, "is_visitors": label == "visitors", "value": numbers.count(value),
+             "width": _width(value or 0, largest),
+             "step": became_leads if label == "visitors" else by_stage.get(label)} for label, value in counts]
     groups = [{"group": group["group"], "visitors": numbers.count(group.get("visitors")),
                "leads": numbers.count(group.get("leads")),
                "reached": [numbers.count(group["reached"].get(stage, 0)) for stage in stages],
                "conversions": [numbers.percent(step["conversion"]) for step in group["transitions"]]}
               for group in report["groups"]]
     dead = report.get("dead_ends") or {}
-    return {"stages": stages, "bars": bars, "steps": steps, "first_step": first, "groups": groups,
+    return {"stages": stages, "bars": bars, "steps": steps, "groups": groups,
             "empty": not visitors and not leads,
             "no_leads": [{**row, "visitors": numbers.count(row["visitors"])} for row in dead.get("no_leads", [])],
             "no_decision": [{**row, "leads": numbers.count(row["leads"])} for row in dead.get("no_decision", [])]}
@@ -163,7 +169,7 @@ def _section(section: Mapping[str, Any] | None, numbers: Numbers) -> dict[str, A
     figures = [section["total"], *section["groups"]]
     empty = not any(_amount(row["cost"]) or _amount(row["revenue"]) or _amount(row["leads"]) or row.get("visitors")
                     for row in figures)
-    return {"rows": rows, "total": _roi_row(section["total"], numbers), "empty": empty}
+    return {"rows": rows, "total": _roi_row(section["total"], numbers), "empty": empty, "chart": largest > 0}
 
 
 def roi_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]:
@@ -238,7 +244,7 @@ def over_time_view(rows: list[tuple[str, str | None, dict[str, int]]], from_day:
         bars.append({"start": start.isoformat(), "end": end.isoformat(), "x": round(x, 2),
                      "width": round(slot * 0.7, 2), "parts": parts,
                      "label": f"{start.day}/{start.month}", "show_label": index % every == 0,
-                     "label_x": round(x + slot * 0.35, 2),
+                     "label_x": round(x + slot * 0.35, 2), "counted": sum(figures.values()) > 0,
                      **{part: numbers.count(figures[part]) for part in SLA_PARTS}})
     return {"unit": unit, "bars": bars, "tallest": numbers.count(tallest), "empty": tallest == 0,
             "width": CHART_WIDTH, "height": CHART_HEIGHT, "left": CHART_LEFT, "bottom": CHART_BOTTOM,
