@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.actors import Actor
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.leads import TimelineEvent
+from chalicelib.domain.leads import LeadOutcome, TimelineEvent
 from chalicelib.domain.routing import NO_ACTIVE_OWNER, next_owner
 from chalicelib.domain.sla import BusinessCalendar, Clock, step_due
 
@@ -60,6 +60,39 @@ _HANDOVER_ID = re.compile(r"^ho_([a-z2-7]{24})_([0-9a-f]{8})$")
 def handover_id_for(lead_id: str, name: str) -> str:
     """Derived from lead and hand-over name, so the lead's partition is found from the id alone."""
     return f"ho_{lead_id.removeprefix('ld_')}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def cycle_id_for(lead_id: str, name: str, at: str) -> str:
+    """A later cycle's hand-over of the same kind: its own id, still naming the lead's partition."""
+    return handover_id_for(lead_id, f"{name}@{at}")
+
+
+def cycle_over(state: HandoverState | None, outcome: LeadOutcome | None, now: datetime,
+               cycle_after: timedelta) -> str | None:
+    """Why a returning lead's last hand-over of a kind is over, so that its new form starts a new cycle; None
+    while it runs.
+
+    Over: it ended in a gap; the lead was reported lost or disqualified since it started; or it was accepted
+    ``cycle_after`` or longer ago (a customer coming back after the journey's ``cycle_after``, P90D by default).
+    A hand-over still offered, or accepted recently, goes on: the form is part of the same cycle.
+    """
+    if state is None:
+        return "ended"
+    if state.status == GAP:
+        return "gap"
+    if outcome is not None and outcome.outcome in ("lost", "disqualified") and outcome.at >= state.started_at:
+        return outcome.outcome
+    if state.status in (ACCEPTED, CONTACTED) and state.accepted_at and \
+            now - parse_iso(state.accepted_at) >= cycle_after:
+        return "accepted long ago"
+    return None
+
+
+def new_cycle(change: Change, previous: str, reason: str) -> Change:
+    """A new cycle's start names the hand-over it follows and why that one was over."""
+    events = tuple(replace(event, details={**event.details, "previous_handover_id": previous, "new_cycle": reason})
+                   if event.type == "handover_started" else event for event in change.events)
+    return replace(change, events=events)
 
 
 def lead_id_of(handover_id: str) -> str | None:

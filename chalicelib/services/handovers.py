@@ -18,9 +18,12 @@ from chalicelib.domain.handover import (
     accept,
     asking_outcome,
     contacted,
+    cycle_id_for,
+    cycle_over,
     decline,
     fire_next_step,
     handover_id_for,
+    new_cycle,
     next_step_asks_outcome,
     open_handover,
     rescue,
@@ -28,7 +31,7 @@ from chalicelib.domain.handover import (
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
 from chalicelib.domain.routing import candidates, next_owner
-from chalicelib.domain.sla import ALWAYS
+from chalicelib.domain.sla import ALWAYS, parse_duration
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
 from chalicelib.services.journeys import Journeys
@@ -148,7 +151,7 @@ class Handovers:
 
     def plan(self, trigger: str, lead: Lead, form: str | None, now: datetime,
              turns: dict[str, int] | None = None) -> Plan:
-        """The hand-overs a trigger starts for this lead (at most one of each kind, ever).
+        """The hand-overs a trigger starts for this lead: one of each kind per cycle (see ``cycle_over``).
 
         A round-robin turn is taken (an atomic counter, so concurrent leads never share one) once per
         request: ``turns`` keeps it across the request's retries, so a retry never takes another.
@@ -164,13 +167,22 @@ class Handovers:
             return taken[rotation]
 
         for definition in journey.handovers_on(trigger):
-            if definition.name in started:
-                continue
+            previous = started.get(definition.name)
+            cycle = None
+            if previous is not None:
+                # A lead comes back: a new cycle when the last one is over, else the form is part of it.
+                cycle = cycle_over(self.repository.handover(lead.tenant_id, previous), lead.outcome, now,
+                                   parse_duration(journey.cycle_after))
+                if cycle is None:
+                    continue
             owners = candidates(definition.route, lead_fields(lead, form), next_turn, rotation=definition.name)
             owners, note = self._available(lead.tenant_id, owners, now)
-            handover_id = handover_id_for(lead.lead_id, definition.name)
+            handover_id = handover_id_for(lead.lead_id, definition.name) if previous is None else \
+                cycle_id_for(lead.lead_id, definition.name, iso(now))
             change = open_handover(lead.tenant_id, lead.lead_id, handover_id, definition, owners,
                                    journey.clock_for(definition), now, self.new_id, note=note)
+            if previous is not None and cycle is not None:
+                change = new_cycle(change, previous, cycle)
             started[definition.name] = handover_id
             changes.append(change)
         return Plan(replace(lead, handovers=started), changes)
