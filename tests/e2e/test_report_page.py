@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 
 from chalicelib.local.seed import DEMO_JOURNEY
 from tests.e2e.conftest import LocalStack, screenshot
+from tests.e2e.test_link_pages import _wait
 
 pytestmark = pytest.mark.e2e
 
@@ -31,16 +30,6 @@ def _send(stack: LocalStack, method: str, path: str, body: Any) -> Any:
                                               "Authorization": f"Bearer {ADMIN_KEY}"})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
-
-
-def _wait(what: str, check: Callable[[], Any], timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
 def _manager(stack: LocalStack) -> str:
