@@ -53,8 +53,11 @@ def roi_report() -> Response:
 
 
 def _reader() -> tuple[str, frozenset[str] | None]:
-    """The tenant and the campaigns the caller may see (None: all, the admin key)."""
-    return admin_tenant(_request()), None
+    """The tenant and the campaigns the caller may see: None (all) for the admin key, an agency's report key's own."""
+    from chalicelib.report_access import report_access
+
+    access = report_access(_request())
+    return access.tenant_id, access.campaigns
 
 
 def _answer(report: dict[str, Any], as_csv: Callable[[dict[str, Any]], str], name: str) -> Response:
