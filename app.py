@@ -14,6 +14,7 @@ from chalicelib.api_admin import admin_api
 from chalicelib.api_costs import costs_api
 from chalicelib.api_handover_admin import handover_admin_api
 from chalicelib.api_handovers import handovers_api
+from chalicelib.api_inbound import inbound_api
 from chalicelib.api_leads import leads_api
 from chalicelib.api_outcome_links import outcome_links_api
 from chalicelib.api_outcomes import outcomes_api
@@ -43,6 +44,7 @@ for blueprint in (site_api, leads_api, outcomes_api, handovers_api, handover_adm
                   costs_api, report_page_api):
     app.register_blueprint(blueprint)
 app.register_blueprint(outcome_links_api)
+app.register_blueprint(inbound_api)
 
 
 @app.middleware("http")

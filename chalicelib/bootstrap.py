@@ -125,6 +125,18 @@ class Container:
                         currency_of=lambda tenant_id: repositories.costs.cost_book(tenant_id).currency)
 
     @cached_property
+    def inbound(self) -> Any:
+        """What a tenant's CRM reports (POST /inbound/{tenant}/crm): outcomes recorded as the CRM, stage changes."""
+        from chalicelib.adapters.dynamo.external_ids import DynamoExternalIds
+        from chalicelib.services.inbound import CrmInbound, CrmOutcomes
+
+        repositories = self.repositories
+        outcomes = CrmOutcomes(repositories.leads, repositories.handovers, self.journeys, self.clock,
+                               currency_of=lambda tenant_id: repositories.costs.cost_book(tenant_id).currency)
+        return CrmInbound(repositories.leads, DynamoExternalIds(repositories.table), self.journeys, outcomes,
+                          self.clock)
+
+    @cached_property
     def reports(self) -> Reports:
         from chalicelib.services.reports import Reports
 

@@ -15,16 +15,31 @@ from chalicelib.observability import count, logger, traced
 from chalicelib.services.ports import JourneyRepository
 
 MASKED_SECRET = "********"
+# The parts of a journey holding a secret no API answer echoes: the outbound webhook's and the CRM's inbound one.
+SECRET_PARTS = ("webhook", "crm")
 # What GET /admin/journey answers around the definition; a PUT may send that answer back as it is.
 ENVELOPE = {"definition", "version", "updated_at"}
 
 
 def masked(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a journey document whose webhook secret no API answer echoes."""
-    webhook = document.get("webhook")
-    if not isinstance(webhook, dict) or "secret" not in webhook:
-        return document
-    return {**document, "webhook": {**webhook, "secret": MASKED_SECRET}}
+    """A copy of a journey document whose secrets (webhook, CRM) no API answer echoes."""
+    copy = dict(document)
+    for name in SECRET_PARTS:
+        part = copy.get(name)
+        if isinstance(part, dict) and "secret" in part:
+            copy[name] = {**part, "secret": MASKED_SECRET}
+    return copy
+
+
+def _kept_secrets(raw: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """A document read back (masked), edited and stored again keeps the secrets it had."""
+    for name in SECRET_PARTS:
+        part = raw.get(name)
+        if isinstance(part, dict) and part.get("secret") == MASKED_SECRET:
+            kept = ((previous or {}).get(name) or {}).get("secret")
+            if kept:
+                raw = {**raw, name: {**part, "secret": kept}}
+    return raw
 
 
 def stored_definition(tenant_id: str, document: dict[str, Any]) -> JourneyDefinition:
@@ -63,7 +78,7 @@ class Journeys:
         return cached[1]
 
     def document(self, tenant_id: str) -> dict[str, Any]:
-        """The stored document as the tenant may read it: the webhook secret masked."""
+        """The stored document as the tenant may read it: the webhook and CRM secrets masked."""
         stored = self.repository.journey(tenant_id)
         if stored is None:
             return {"definition": EMPTY_JOURNEY.model_dump(mode="json", exclude_none=True), "version": 0,
@@ -81,12 +96,7 @@ class Journeys:
             raise MalformedInput("the journey definition must be a JSON object", field="body")
         previous = self.repository.journey(tenant_id)
         raw = self._unwrapped(raw, previous.version if previous else 0)
-        webhook = raw.get("webhook")
-        if isinstance(webhook, dict) and webhook.get("secret") == MASKED_SECRET:
-            # A document read back (masked), edited and stored again keeps the secret it had.
-            kept = (previous.document.get("webhook") or {}).get("secret") if previous else None
-            if kept:
-                raw = {**raw, "webhook": {**webhook, "secret": kept}}
+        raw = _kept_secrets(raw, previous.document if previous else None)
         try:
             definition = JourneyDefinition.model_validate(raw, context={"now": self.clock()})
         except ValidationError as error:

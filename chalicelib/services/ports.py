@@ -402,3 +402,14 @@ class ReportAccessStore(abc.ABC):
                       ) -> list[tuple[str, str | None, dict[str, int]]]:
         """The hand-over counters of the range as ``(day, owner or None for everyone, counters)``."""
 
+
+
+class ExternalIds(abc.ABC):
+    """A CRM's own record ids, each linked to the lead it was first named with (``POST /inbound/{t}/crm``)."""
+
+    @abc.abstractmethod
+    def lead_of(self, tenant_id: str, external_id: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def link(self, tenant_id: str, external_id: str, lead_id: str, at: str) -> str:
+        """Link the id to the lead unless it is linked already; the lead it is linked to (the first link wins)."""

@@ -42,6 +42,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | manager sign-in request (event)   | table | ``T#{t}#SIGNIN`` / ``REQ#{id}`` (TTL 1 day; the stream mails the link)       | report_keys  |
 | sign-in link used (single use)    | table | ``T#{t}#SIGNIN`` / ``USED#{nonce}`` (TTL 1 day)                             | report_keys  |
 | hand-over counters by day (page)  | table | query ``T#{t}#STATS`` sk between ``{from}`` and ``{to}#~`` (day kept)       | report_keys  |
+| lead by a CRM's external id       | table | ``T#{t}#EXT#{sha256(external_id)}`` / ``EXT`` (first link wins)             | external_ids |
 """
 
 from __future__ import annotations
@@ -265,3 +266,8 @@ def sign_in_request(tenant_id: str, request_id: str) -> Key:
 
 def sign_in_used(tenant_id: str, nonce: str) -> Key:
     return f"T#{tenant_id}#SIGNIN", f"USED#{nonce}"
+
+
+def external_id(tenant_id: str, crm_record_id: str) -> Key:
+    """A CRM's own record id (free text of any length) → the lead it was first named with."""
+    return f"T#{tenant_id}#EXT#{hashlib.sha256(crm_record_id.encode()).hexdigest()}", "EXT"
