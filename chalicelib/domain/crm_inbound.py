@@ -28,15 +28,17 @@ class StageReported:
         return bool(self.events)
 
 
-def report_stage(lead: Lead, stage: str, stages: tuple[str, ...], now: datetime, event_id: str,
-                 message_id: str) -> StageReported:
-    """Move ``lead`` to ``stage`` (one of ``stages``) if that is forward; a lead never moves back."""
+def report_stage(lead: Lead, stage: str, stages: tuple[str, ...], now: datetime, event_id: str) -> StageReported:
+    """Move ``lead`` to ``stage`` (one of ``stages``) if that is forward; a lead never moves back.
+
+    The event carries the fields every ``stage_change`` has, so the ``lead.stage_changed`` webhook keeps its
+    documented shape (``cause`` and ``rule`` are ``crm``)."""
     if stage == lead.stage:
         return StageReported(lead, (), f"the lead is already in {stage}")
     if not moves_forward(lead.stage, stage, stages):
         return StageReported(lead, (), f"the lead is in {lead.stage}, past {stage}; a lead never moves back")
     at = iso(now)
     event = TimelineEvent(event_id=event_id, type="stage_change", at=at, details={
-        "from": lead.stage, "to": stage, "cause": CRM, "rule": CRM, "entered_from_at": lead.stage_entered_at,
-        "crm_message_id": message_id})
+        "from": lead.stage, "to": stage, "cause": CRM, "rule": CRM,
+        "entered_from_at": lead.stage_entered_at})
     return StageReported(replace(lead, stage=stage, stage_entered_at=at, updated_at=at), (event,))

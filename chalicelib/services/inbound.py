@@ -115,7 +115,7 @@ class CrmInbound:
         payload_hash = hashlib.sha256(json.dumps({"stage": stage}).encode()).hexdigest()
         for _ in range(MAX_ATTEMPTS):
             now = self.clock()
-            reported = report_stage(lead, stage, stages, now, self.new_id(), message_id)
+            reported = report_stage(lead, stage, stages, now, self.new_id())
             answer: dict[str, Any] = {"lead_id": lead.lead_id, "stage": reported.lead.stage, "matched_by": matched_by}
             if not reported.changed:
                 self._link(tenant_id, named, lead)

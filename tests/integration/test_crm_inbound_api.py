@@ -359,3 +359,19 @@ def test_the_crm_secret_is_masked_in_every_answer_and_kept_when_sent_back_masked
     assert crm is not None and crm.secret == secret
     lead_id = _lead(api)
     assert _send(api, secret, {"type": "stage", "lead_id": lead_id, "stage": "decision"}).status_code == 200
+
+
+def test_a_crm_stage_change_is_posted_as_lead_stage_changed_with_its_documented_fields(api: Api):
+    secret = new_secret()
+    _journey(api, {**_always_open(), "crm": {"secret": secret},
+                   "webhook": {"url": "https://hooks.demo.dk/leadtrail", "secret": new_secret()}})
+    lead_id = _lead(api)
+    api.webhooks.posted.clear()
+
+    assert _send(api, secret, {"type": "stage", "lead_id": lead_id, "stage": "decision"}).status_code == 200
+
+    (message,) = [json.loads(body) for _, body, _ in api.webhooks.posted]
+    assert message["type"] == "lead.stage_changed"
+    assert set(message["data"]) == {"tenant_id", "lead_id", "handover_id", "handover", "owner", "from", "to",
+                                    "cause", "rule", "entered_from_at"}
+    assert (message["data"]["cause"], message["data"]["rule"], message["data"]["to"]) == ("crm", "crm", "decision")
