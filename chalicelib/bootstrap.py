@@ -128,12 +128,10 @@ class Container:
     def inbound(self) -> Any:
         """What a tenant's CRM reports (POST /inbound/{tenant}/crm): outcomes recorded as the CRM, stage changes."""
         from chalicelib.adapters.dynamo.external_ids import DynamoExternalIds
-        from chalicelib.services.inbound import CrmInbound, CrmOutcomes
+        from chalicelib.services.inbound import CrmInbound
 
         repositories = self.repositories
-        outcomes = CrmOutcomes(repositories.leads, repositories.handovers, self.journeys, self.clock,
-                               currency_of=lambda tenant_id: repositories.costs.cost_book(tenant_id).currency)
-        return CrmInbound(repositories.leads, DynamoExternalIds(repositories.table), self.journeys, outcomes,
+        return CrmInbound(repositories.leads, DynamoExternalIds(repositories.table), self.journeys, self.outcomes,
                           self.clock)
 
     @cached_property

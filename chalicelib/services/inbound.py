@@ -59,13 +59,6 @@ class LeadNamed:
     external_id: str | None = None
 
 
-class CrmOutcomes(Outcomes):
-    """Outcomes as a CRM reports them (``by: "crm"``): like an admin, the CRM sees every lead of its tenant."""
-
-    def _visible_lead(self, tenant_id: str, lead_id: str, actor: Actor) -> Lead:
-        return super()._visible_lead(tenant_id, lead_id, Actor(kind="admin"))
-
-
 class CrmInbound:
     def __init__(self, leads: LeadRepository, external_ids: ExternalIds, journeys: Journeys, outcomes: Outcomes,
                  clock: Clock, new_id: Callable[[], str] | None = None):

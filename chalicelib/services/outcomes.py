@@ -33,6 +33,9 @@ RECEIPT_TTL = timedelta(hours=24)
 TAKEN = (ACCEPTED, CONTACTED)
 
 
+TRUSTED = ("admin", "crm")  # actors that may report on any lead of their tenant
+
+
 @dataclass(frozen=True)
 class OutcomeReport:
     """A report as sent, checked for shape at the edge; what was left out is None."""
@@ -67,8 +70,10 @@ class Outcomes:
         """Record (or correct) the lead's outcome; the same report again answers the same with changed false."""
         key = _check_idempotency_key(idempotency_key)
         lead = self._visible_lead(tenant_id, lead_id, actor)
-        owner = actor.owner if actor.kind != "admin" else holder(self.handovers.lead_handovers(tenant_id, lead_id))
-        by = actor.owner if actor.kind != "admin" and actor.owner else "admin"
+        # The admin and the tenant's CRM report for whoever holds the lead; an owner for themself.
+        trusted = actor.kind in TRUSTED
+        owner = holder(self.handovers.lead_handovers(tenant_id, lead_id)) if trusted else actor.owner
+        by = "crm" if actor.kind == "crm" else (actor.owner if actor.kind != "admin" and actor.owner else "admin")
         report = self._report(tenant_id, sent)
         receipt_key = hashlib.sha256(f"outcome\n{lead_id}\n{key}".encode()).hexdigest() if key else None
         payload_hash = _fingerprint(report)
@@ -100,9 +105,10 @@ class Outcomes:
         raise Conflict("the lead kept changing; send the outcome again", field="lead_id")
 
     def _visible_lead(self, tenant_id: str, lead_id: str, actor: Actor) -> Lead:
-        """The lead, for an admin or the owner holding its accepted hand-over; to anyone else it does not exist."""
+        """The lead, for an admin, the tenant's CRM or the owner holding its accepted hand-over; to anyone else it
+        does not exist."""
         lead = self.leads.lead(tenant_id, lead_id)
-        if lead is not None and actor.kind != "admin":
+        if lead is not None and actor.kind not in TRUSTED:
             handovers = self.handovers.lead_handovers(tenant_id, lead_id)
             if not any(state.status in TAKEN and state.owner == actor.owner for state in handovers):
                 lead = None

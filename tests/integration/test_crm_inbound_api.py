@@ -375,3 +375,17 @@ def test_a_crm_stage_change_is_posted_as_lead_stage_changed_with_its_documented_
     assert set(message["data"]) == {"tenant_id", "lead_id", "handover_id", "handover", "owner", "from", "to",
                                     "cause", "rule", "entered_from_at"}
     assert (message["data"]["cause"], message["data"]["rule"], message["data"]["to"]) == ("crm", "crm", "decision")
+
+
+def test_a_crm_outcome_is_charged_to_the_owner_holding_the_lead(api: Api, crm: tuple[str, str]):
+    from tests.integration.test_handovers_api import _act, _handover, _owner_key
+
+    secret, lead_id = crm
+    key = _owner_key(api, "sales-a@demo.dk")
+    assert _act(api, _handover(api, lead_id)["handover_id"], "accept", key).status_code == 200
+
+    response = _send(api, secret, {"type": "outcome", "lead_id": lead_id, "outcome": "won", "value": 1000})
+
+    assert response.status_code == 200, response.body
+    (recorded,) = _events(api, lead_id, "outcome_recorded")
+    assert (recorded["by"], recorded["owner"]) == ("crm", "sales-a@demo.dk")
