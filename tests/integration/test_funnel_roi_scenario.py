@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_KEY, DEMO_ORIGIN, Api, StreamTap, drain, json_body
+from tests.conftest import DEMO_KEY, DEMO_ORIGIN, Api, json_body
 
 FROM, TO = "2026-11-23", "2026-12-02"
 RANGE = f"from={FROM}&to={TO}"
