@@ -20,6 +20,8 @@ from chalicelib.api_outcome_links import outcome_links_api
 from chalicelib.api_outcomes import outcomes_api
 from chalicelib.api_report_page import report_page_api
 from chalicelib.api_reports import reports_api
+from chalicelib.api_reseller import reseller_api
+from chalicelib.api_resellers import resellers_api
 from chalicelib.api_site import site_api
 from chalicelib.bootstrap import container
 from chalicelib.http import (
@@ -45,6 +47,8 @@ for blueprint in (site_api, leads_api, outcomes_api, handovers_api, handover_adm
     app.register_blueprint(blueprint)
 app.register_blueprint(outcome_links_api)
 app.register_blueprint(inbound_api)
+app.register_blueprint(resellers_api)
+app.register_blueprint(reseller_api)
 
 
 @app.middleware("http")

@@ -72,6 +72,10 @@ def _answer(page: LinkPage, token: str = "", body: dict[str, Any] | None = None,
         other = LINK_ACTIONS_OTHER[page.action]
         context.update(form_query=urlencode({"token": token}), other_query=urlencode(
             {"token": container().links.companion_token(page.handover_id, page.action, token, other)}))
+    if page.kind == "accepted" and token and not context.get("contacted_at"):
+        # The owner who took the lead reports contact from the same page, with a button (never by opening a link).
+        context["contacted_query"] = urlencode(
+            {"token": container().links.companion_token(page.handover_id, page.action, token, "contacted")})
     response = html_response(render_page(page.template, page.language, **context), status=code)
     response.headers.update(PAGE_HEADERS)
     return response

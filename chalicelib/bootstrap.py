@@ -104,8 +104,13 @@ class Container:
             allow_private=self.settings.stage in ("local", "test"))
         extra = {"sleep": self.sleep_override} if self.sleep_override else {}
         repositories = self.repositories
+
+        def reseller_manager(tenant_id: str, reseller_id: str) -> str | None:
+            reseller = self.reseller_store.reseller(tenant_id, reseller_id)
+            return reseller.manager if reseller is not None else None
+
         return Notifier(repositories.tenancy, repositories.dead_letters, mailer, transport, self.links, self.clock,
-                        **extra)
+                        reseller_manager=reseller_manager, **extra)
 
     @cached_property
     def handovers(self) -> Handovers:
@@ -113,7 +118,51 @@ class Container:
 
         repositories = self.repositories
         return Handovers(repositories.leads, repositories.handovers, self.journeys, self.clock,
-                         contacts=repositories.tenancy)
+                         contacts=repositories.tenancy, resellers=lambda tenant_id: self.resellers.resellers(tenant_id))
+
+    @cached_property
+    def reseller_store(self) -> Any:
+        """The resellers' directory and ledger (one adapter implements both ports)."""
+        from chalicelib.adapters.dynamo.resellers import DynamoResellers
+
+        return DynamoResellers(self.repositories.table)
+
+    @cached_property
+    def resellers(self) -> Any:
+        """The producer's resellers: registered, changed, keyed (``/admin/resellers``)."""
+        from chalicelib.services.resellers import Resellers
+
+        return Resellers(self.reseller_store, self.repositories.tenancy, self.journeys, self.clock)
+
+    @cached_property
+    def reseller_desk(self) -> Any:
+        """What a reseller does with its key (``/reseller/...``)."""
+        from chalicelib.services.resellers import ResellerDesk
+
+        repositories = self.repositories
+        return ResellerDesk(self.resellers, repositories.leads, repositories.handovers, self.handovers,
+                            self.outcomes, self.journeys, self.clock)
+
+    @cached_property
+    def reseller_sales(self) -> Any:
+        """Closed sales a reseller reports in bulk, and the producer's feed of end customers."""
+        from chalicelib.services.reseller_sales import ResellerSales
+
+        return ResellerSales(self.resellers, self.reseller_store, self.reseller_desk, self.repositories.handovers,
+                             self.clock)
+
+    @cached_property
+    def reseller_report(self) -> Any:
+        from chalicelib.services.reseller_reports import ResellerReport
+
+        return ResellerReport(self.reseller_store, lambda tenant_id: self.resellers.resellers(tenant_id),
+                              self.reports.days)
+
+    @cached_property
+    def producer_feed(self) -> Any:
+        from chalicelib.services.reseller_sales import ProducerFeed
+
+        return ProducerFeed(self.resellers, self.reseller_store, self.repositories.leads, self.clock)
 
     @cached_property
     def outcomes(self) -> Any:
@@ -183,11 +232,13 @@ class Container:
     def report_page(self) -> Any:
         from chalicelib.services.report_page import ReportPage
 
-        return ReportPage(self.reports, self.report_access_store)
+        return ReportPage(self.reports, self.report_access_store,
+                          scorecard=lambda tenant_id, params: self.reseller_report.scorecard(tenant_id, params))
 
     @cached_property
     def change_stream(self) -> ChangeStream:
-        """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity."""
+        """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity,
+        the funnel, stage moves, and the resellers' scorecard, customer hashes and the producer's feed."""
         from chalicelib.adapters.dynamo.stream import change_event, page_view
         from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
         from chalicelib.consumers.funnel import FunnelProjection, VisitorProjection
@@ -195,6 +246,7 @@ class Container:
         from chalicelib.consumers.manager_sign_in import ManagerSignInMail
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
+        from chalicelib.consumers.resellers import EndCustomerFeed, ResellerCustomers, ResellerScorecard
         from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
         from chalicelib.consumers.stream import ChangeStream
         from chalicelib.consumers.timers import TimerStarter
@@ -214,6 +266,10 @@ class Container:
             FunnelProjection(repositories.funnel, repositories.leads,
                              lambda tenant_id: self.journeys.definition(tenant_id).stage_rules().stages),
             StageMovesOnEvents(moves),
+            ResellerScorecard(self.reseller_store),
+            ResellerCustomers(self.reseller_store, self.reseller_store, repositories.leads),
+            EndCustomerFeed(self.reseller_store, self.reseller_store, repositories.leads, self.journeys,
+                            lambda: self.notifier, repositories.processed),
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),
             StageMovesOnPageViews(moves),

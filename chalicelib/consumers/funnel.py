@@ -77,8 +77,13 @@ class FunnelProjection:
             entered = details.get("entered_from_at")
             return funnel.stage_reached(state, str(details.get("to")), event.at,
                                         str(entered) if entered else None, stages)
-        if event.type == "accepted":
-            return funnel.accepted_by(state, str(details.get("owner") or ""))
+        if event.type in ("accepted", "deal_registered"):
+            reseller = str(details["reseller"]) if details.get("reseller") else None
+            if reseller and not state.reseller:
+                lead = lead or self.leads.lead(event.tenant_id, event.lead_id)
+            return funnel.accepted_by(state, str(details.get("owner") or ""), reseller,
+                                      _touchpoints(lead) if lead is not None else (),
+                                      lead.created_at if lead is not None else None)
         if event.type in ("outcome_recorded", "outcome_corrected"):
             lead = lead or self.leads.lead(event.tenant_id, event.lead_id)
             touchpoints = _touchpoints(lead) if lead is not None else ()

@@ -15,7 +15,7 @@ from chalicelib.services.ports import LeadRepository, ProcessedEvents
 CONSUMER = "webhook"
 # Timeline details that stay in Leadtrail: the visitor's (truncated) address is not the tenant's system's business,
 # and a hand-over event's ``started_at`` is for the report's projection (``handover.started``'s timestamp).
-PRIVATE_DETAILS = {"ip", "started_at"}
+PRIVATE_DETAILS = {"ip", "started_at", "handover_started_at"}
 EVENT_TYPES = {
     "stage_change": "lead.stage_changed",
     "handover_started": "handover.started",
@@ -59,10 +59,12 @@ class Webhooks:
         notifier = self.notifier()
         data: dict[str, Any] = {
             "tenant_id": event.tenant_id, "lead_id": event.lead_id, "handover_id": None, "handover": None,
-            "owner": None, **{key: value for key, value in event.details.items() if key not in PRIVATE_DETAILS},
+            "owner": None, "reseller": None,
+            **{key: value for key, value in event.details.items() if key not in PRIVATE_DETAILS},
         }
         if kind == "handover.reassigned":
             data["owner"] = event.details.get("to")
+            data["reseller"] = event.details.get("to_reseller")
         if kind == "lead.outcome":
             data.update({name: event.details.get(name) for name in OUTCOME_FIELDS})
         if kind == "lead.created":

@@ -16,7 +16,8 @@ What is counted.
   it counts visitor-days; the groups of one dimension add up to the total.
 * ``leads``: leads created, in the groups of the lead's last non-direct touch when it became a lead (its channel,
   campaign, source and landing page; ``direct`` when it has none) and of its lead type (marketing or referral,
-  always apart). By owner: the owner who accepted the lead's first accepted hand-over.
+  always apart). By owner: the owner who accepted the lead's first accepted hand-over; by reseller: the reseller
+  whose people accepted it first (or that registered the deal itself).
 * ``r_{stage}``: leads that reached the stage. A lead that skips a stage (a won deal straight from consideration)
   counts for every stage on the way, so the funnel never widens. By owner, counted from the accept on for the
   stages reached so far and later.
@@ -27,6 +28,9 @@ What is counted.
   kept as whole units of 10^-12 of a lead (and whole cents), rounded per lead by largest remainder so that one
   lead's units add up to exactly 10^12 and its revenue to exactly its value: sums stay exact integers. A
   corrected outcome takes back exactly what the earlier one credited (the lead's projection state remembers it).
+* Resellers: a reseller's row credits the whole lead and its whole won value to the reseller (every model alike);
+  ``reseller_campaign`` rows (group ``{reseller}|{campaign}``) keep, per model, the campaign credit of the leads
+  the reseller took, so the ROI report can charge each reseller its share of each campaign's cost.
 """
 
 from __future__ import annotations
@@ -46,12 +50,14 @@ from chalicelib.domain.reports import kept_tenths, percentile
 ALL = "all"
 VISITORS = "-"
 LEAD_DIMENSIONS = ("channel", "campaign", "source", "landing_page")
-FUNNEL_BY = ("channel", "campaign", "source", "lead_type", "landing_page", "owner")
-ROI_BY = ("campaign", "channel")
+FUNNEL_BY = ("channel", "campaign", "source", "lead_type", "landing_page", "owner", "reseller")
+ROI_BY = ("campaign", "channel", "reseller")
+RESELLER_CAMPAIGN = "reseller_campaign"
 CREDITED = ("campaign", "channel")
 UNITS = 10**12
 LEAD_TYPES = ("marketing", "referral")
-HANDLED_EVENTS = frozenset({"form_submit", "stage_change", "accepted", "outcome_recorded", "outcome_corrected"})
+HANDLED_EVENTS = frozenset({"form_submit", "stage_change", "accepted", "outcome_recorded", "outcome_corrected",
+                            "deal_registered"})
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +84,7 @@ class FunnelLead:
     owner: str | None = None
     # What the current won outcome credited: "model|dim|group" → [won units, revenue cents].
     won_credit: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    reseller: str | None = None
 
     def rows(self) -> list[Row]:
         """The rows of the lead's own groups (not the credited ones)."""
@@ -85,11 +92,13 @@ class FunnelLead:
         own += [Row(dim, self.day, self.lead_type, self.groups.get(dim) or NO_GROUP) for dim in LEAD_DIMENSIONS]
         if self.owner:
             own.append(Row("owner", self.day, self.lead_type, self.owner))
+        if self.reseller:
+            own.append(Row("reseller", self.day, self.lead_type, self.reseller))
         return own
 
     def as_dict(self) -> dict[str, Any]:
         return {"day": self.day, "lead_type": self.lead_type, "groups": dict(self.groups),
-                "reached": list(self.reached), "owner": self.owner,
+                "reached": list(self.reached), "owner": self.owner, "reseller": self.reseller,
                 "won_credit": {key: list(value) for key, value in self.won_credit.items()}}
 
     @classmethod
@@ -98,6 +107,7 @@ class FunnelLead:
                    groups={str(k): str(v) for k, v in dict(data.get("groups") or {}).items()},
                    reached=tuple(str(stage) for stage in data.get("reached") or ()),
                    owner=str(data["owner"]) if data.get("owner") else None,
+                   reseller=str(data["reseller"]) if data.get("reseller") else None,
                    won_credit={str(k): (int(v[0]), int(v[1])) for k, v in dict(data.get("won_credit") or {}).items()})
 
 
@@ -157,17 +167,34 @@ def stage_reached(lead: FunnelLead, to: str, at: str, entered_from_at: str | Non
     return replace(lead, reached=(*lead.reached, *newly)), deltas
 
 
-def accepted_by(lead: FunnelLead, owner: str) -> tuple[FunnelLead, Deltas]:
-    """The first accept names the lead's owner: the owner's rows count the lead and the stages it reached."""
-    if lead.owner or not owner:
-        return lead, {}
-    owned = replace(lead, owner=owner)
-    row = Row("owner", lead.day, lead.lead_type, owner)
+def accepted_by(lead: FunnelLead, owner: str, reseller: str | None = None,
+                touchpoints: Sequence[Touchpoint] = (), created_at: str | None = None) -> tuple[FunnelLead, Deltas]:
+    """The first accept names the lead's owner (and, through a reseller, its reseller): their rows count the lead
+    and the stages it reached; a reseller's also get the lead's credit, whole, and per campaign (for its cost)."""
     deltas: Deltas = {}
+    if owner and not lead.owner:
+        lead = replace(lead, owner=owner)
+        _count_held(deltas, lead, Row("owner", lead.day, lead.lead_type, owner))
+    if reseller and not lead.reseller:
+        lead = replace(lead, reseller=reseller)
+        row = Row("reseller", lead.day, lead.lead_type, reseller)
+        _count_held(deltas, lead, row)
+        converted = parse_iso(created_at) if created_at else None
+        for model in MODELS:
+            _add(deltas, row, f"cl_{model}", UNITS)
+            if converted is None or not touchpoints:
+                continue
+            for (dim, group), (units, _cents) in _credited(touchpoints, converted, model, 0).items():
+                if dim == "campaign":
+                    _add(deltas, Row(RESELLER_CAMPAIGN, lead.day, lead.lead_type, f"{reseller}|{group}"),
+                         f"cl_{model}", units)
+    return lead, deltas
+
+
+def _count_held(deltas: Deltas, lead: FunnelLead, row: Row) -> None:
     _add(deltas, row, "leads", 1)
     for stage in lead.reached:
         _add(deltas, row, f"r_{stage}", 1)
-    return owned, deltas
 
 
 def outcome_reported(lead: FunnelLead, touchpoints: Sequence[Touchpoint], outcome: str, value: str | None,
@@ -180,6 +207,8 @@ def outcome_reported(lead: FunnelLead, touchpoints: Sequence[Touchpoint], outcom
         for model in MODELS:
             for (dim, group), parts in _credited(touchpoints, converted, model, cents).items():
                 credited[f"{model}|{dim}|{group}"] = parts
+            if lead.reseller:
+                credited[f"{model}|reseller|{lead.reseller}"] = (UNITS, cents)
     deltas: Deltas = {}
     for key in sorted({*lead.won_credit, *credited}):
         model, dim, group = key.split("|", 2)
@@ -351,6 +380,37 @@ def roi(by: str, model: str, rows: Iterable[RowCounters], costs: Mapping[str, De
             "groups": section_rows,
         }
     return {"by": by, "model": model, **answer}
+
+
+def reseller_costs(campaign_costs: Mapping[str, Decimal], campaign_rows: Iterable[RowCounters],
+                   split_rows: Iterable[RowCounters], model: str) -> dict[str, Decimal]:
+    """Each reseller's share of the campaigns' costs: a campaign's cost times the share of its marketing leads'
+    credit (under ``model``) that went to leads the reseller took; what no reseller took stays unallocated.
+
+    Shares are exact fractions; each campaign's allocation is rounded to cents by largest remainder, so the
+    resellers' costs never add up to more than the campaign cost.
+    """
+    credited: dict[str, int] = {}
+    for row, counters in campaign_rows:
+        if row.lead_type == "marketing":
+            credited[row.group] = credited.get(row.group, 0) + int(counters.get(f"cl_{model}", 0))
+    taken: dict[str, dict[str, int]] = {}
+    for row, counters in split_rows:
+        if row.lead_type != "marketing":
+            continue
+        reseller, _, campaign = row.group.partition("|")
+        per = taken.setdefault(campaign, {})
+        per[reseller] = per.get(reseller, 0) + int(counters.get(f"cl_{model}", 0))
+    costs: dict[str, Decimal] = {}
+    for campaign, per in sorted(taken.items()):
+        total, cost = credited.get(campaign, 0), campaign_costs.get(campaign, Decimal(0))
+        if not total or not cost:
+            continue
+        names = sorted(per)
+        shares = apportion([Fraction(per[name], total) * Fraction(cost) for name in names], Decimal("0.01"))
+        for name, share in zip(names, shares, strict=True):
+            costs[name] = costs.get(name, Decimal(0)) + share
+    return costs
 
 
 def _roi_row(name: str | None, cost: Decimal, visitors: int | None, leads: Fraction, won: Fraction,

@@ -13,6 +13,13 @@ start again, in the hand-over's calendar) and the one after a ladder ``reassign`
 its clock: the deadline is the SLA's while it lies ahead, else the step that next takes the lead away).
 The ``owner`` in an event's details is who held the hand-over when it happened.
 
+Resellers. A hand-over routed to resellers names, beside each candidate person, the reseller that person works
+for (``candidate_resellers``, one per candidate: the reseller's inbox or the person its own round robin chose).
+The holder's reseller is kept on the state (``reseller``) and in every event (``reseller``; a reassignment also
+names ``to_reseller``), so every count can be charged to the reseller, not only to a person. A decline or a
+reassignment moves to the next reseller's person, never back to one that had it. A reseller's key acts for
+whichever of its people holds the hand-over.
+
 An accept plans the "How did it go?" asks as steps of the same ladder: ``outcome_ask`` the journey's
 ``outcome_after`` after the accept and one ``outcome_reminder`` as long again, both on the hand-over's calendar
 (whole days are the owner's working days there). Each writes an ``outcome_asked`` event (``reminder`` says
@@ -136,7 +143,20 @@ class HandoverState:
     contacted_at: str | None = None
     # A rescue is a new hand-over of a lead whose hand-over ``rescue_of`` ended in a gap.
     rescue_of: str | None = None
+    # The reseller of the holder, and of each candidate (same order as ``candidates``); empty for own sales.
+    reseller: str | None = None
+    candidate_resellers: tuple[str, ...] = ()
     version: int = 0
+
+    def reseller_of(self, owner: str) -> str | None:
+        """The reseller a candidate works for (None for the producer's own people)."""
+        if owner in self.candidates and len(self.candidate_resellers) == len(self.candidates):
+            return self.candidate_resellers[self.candidates.index(owner)]
+        return None
+
+    def held_by(self, owner: str) -> HandoverState:
+        """The state with ``owner`` holding it, and their reseller with them."""
+        return replace(self, owner=owner, reseller=self.reseller_of(owner))
 
     @property
     def next_due_at(self) -> str | None:
@@ -171,6 +191,8 @@ class Notification:
     owner: str
     due_at: str  # the deadline the message states; empty when there is none left
     cause: str = ""
+    # The reseller of the holder ("" for own sales): its manager is a ladder's ``reseller_manager``.
+    reseller: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,10 +213,11 @@ NewId = Callable[[], str]
 def _event(new_id: NewId, kind: str, at: str, state: HandoverState, offset: int, **details: object) -> TimelineEvent:
     # Each change of a hand-over writes a new version; ordering its events by version keeps the timeline in
     # the order things happened even when two changes share a millisecond.
+    held = {"reseller": state.reseller} if state.reseller else {}
     return TimelineEvent(
         event_id=new_id(), type=kind, at=at, seq=10 * (state.version + 1) + offset,
         details={"handover_id": state.handover_id, "handover": state.name, "started_at": state.started_at,
-                 **details},
+                 **held, **details},
     )
 
 
@@ -251,9 +274,11 @@ def open_handover(
     new_id: NewId,
     rescue_of: str | None = None,
     note: str | None = None,
+    resellers: Sequence[str] = (),
 ) -> Change:
     """A hand-over starts: the first candidate owns it, and its deadlines are fixed from now.
 
+    ``resellers`` names the reseller of each candidate when the route hands leads to resellers.
     ``note`` says something about the routing worth keeping on the timeline (every candidate was away).
     With no candidate at all (every owner the route names is inactive) it starts as a gap, with no owner,
     announced like any gap so the lead is not lost quietly.
@@ -272,6 +297,8 @@ def open_handover(
         steps=plan_ladder(now, definition, clock),
         candidates=tuple(candidates),
         rescue_of=rescue_of,
+        reseller=resellers[0] if candidates and resellers else None,
+        candidate_resellers=tuple(resellers),
     )
     extra = {"rescue_of": rescue_of} if rescue_of else {}
     if note:
@@ -282,6 +309,23 @@ def open_handover(
         gap = _gap(replace(state, next_step=0), state.started_at, new_id, 1, cause=NO_ACTIVE_OWNER)
         return Change(state=gap.state, events=(started, *gap.events), notifications=gap.notifications)
     return Change(state=state, events=(started,), timer=state.next_due_at)
+
+
+REGISTRATION = "deal-registration"
+
+
+def registered_handover(tenant_id: str, lead_id: str, handover_id: str, reseller: str, person: str, now: datetime,
+                        new_id: NewId, **details: object) -> Change:
+    """A deal a reseller found itself (deal registration): its hand-over starts taken by that reseller, with no
+    offer and no accept deadline to meet, so it counts for the reseller's sales but never in its SLA figures."""
+    at = iso(now)
+    state = HandoverState(
+        tenant_id=tenant_id, handover_id=handover_id, lead_id=lead_id, name=REGISTRATION, owner=person,
+        status=ACCEPTED, started_at=at, accept_due_at=at, contact_due_at=None, steps=(), candidates=(person,),
+        accepted_at=at, accepted_late=False, accepted_by="reseller", reseller=reseller,
+        candidate_resellers=(reseller,),
+    )
+    return Change(state=state, events=(_event(new_id, "deal_registered", at, state, 0, owner=person, **details),))
 
 
 def rescue_id_for(gapped: HandoverState) -> str:
@@ -372,10 +416,11 @@ def fire_next_step(state: HandoverState, now: datetime, new_id: NewId, outcome_k
                            reason="no other eligible owner", **details)
             return Change(state=moved, events=(event,))
         # The hand-over keeps its clock: the new owner has what is left of it, never a deadline gone by.
-        reassigned = replace(moved, owner=successor)
+        reassigned = moved.held_by(successor)
         notified, offer = _offered(reassigned, at, now, new_id, 1, "reassign")
         event = _event(new_id, "reassigned", at, state, 0, owner=state.owner, **{"from": state.owner, "to": successor},
-                       cause="sla", step=step.action, due_at=notified.details["due_at"])
+                       cause="sla", step=step.action, due_at=notified.details["due_at"],
+                       **_to_reseller(reassigned))
         return Change(state=reassigned, events=(event, notified), notifications=(offer,))
     assert step.action == "gap"
     return _gap(moved, at, new_id, 0, cause="sla", **details)
@@ -396,7 +441,12 @@ def _gap(state: HandoverState, at: str, new_id: NewId, seq: int, cause: str, **d
 
 def _notification(kind: str, to: str, state: HandoverState, due_at: str) -> Notification:
     return Notification(kind=kind, to=to, name=state.name, handover_id=state.handover_id, lead_id=state.lead_id,
-                        owner=state.owner, due_at=due_at)
+                        owner=state.owner, due_at=due_at, reseller=state.reseller or "")
+
+
+def _to_reseller(successor: HandoverState) -> dict[str, str]:
+    """A reassignment names the reseller it goes to (its ``reseller`` is the one it was taken from)."""
+    return {"to_reseller": successor.reseller} if successor.reseller else {}
 
 
 def _timer_for(before: HandoverState, after: HandoverState) -> str | None:
@@ -415,6 +465,10 @@ def _timer_for(before: HandoverState, after: HandoverState) -> str | None:
 def _check_actor(state: HandoverState, actor: Actor) -> str:
     if actor.kind == "admin":
         return "admin"
+    if actor.kind == "reseller":
+        if not actor.reseller or actor.reseller != state.reseller:
+            raise HandoverRefused("only the reseller holding this hand-over (or an admin) may act on it", "not_owner")
+        return "reseller"
     if actor.owner != state.owner:
         raise HandoverRefused("only the current owner (or an admin) may act on this hand-over", "not_owner")
     return actor.kind
@@ -465,11 +519,13 @@ def asking_outcome(accepted: Change, before: HandoverState, now: datetime, after
 
 def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetime, new_id: NewId,
             definition: HandoverDefinition | None = None, clock: Clock | None = None,
-            passed_over: Sequence[str] = ()) -> Change:
+            passed_over: Sequence[str] = (), clock_for: Callable[[str | None], Clock | None] | None = None
+            ) -> Change:
     """The owner says no: a new offer to the next eligible owner, or a gap if nobody is left.
 
     The new offer has a full SLA clock: deadlines and ladder are planned again from now, in the hand-over's
     calendar (``definition`` and ``clock``; without them, as before, moved on by the time that has passed).
+    ``clock_for`` gives the calendar of the reseller the offer goes to (a reseller's own calendar).
     The gap's cause is ``everyone declined`` only when that is true; with owners ``passed_over`` (away or
     inactive, so never offered it) it is ``nobody left``.
     """
@@ -484,10 +540,12 @@ def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetim
         cause = NOBODY_LEFT if passed_over else EVERYONE_DECLINED
         gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause=cause)
         return Change(state=gap.state, events=(declined, *gap.events), notifications=gap.notifications)
-    moved = _restarted(replace(state, owner=successor, declined_by=declined_by), now, definition, clock)
+    moved = _restarted(replace(state, declined_by=declined_by).held_by(successor), now, definition,
+                       clock_for(state.reseller_of(successor)) if clock_for else clock)
     notified, offer = _offered(moved, at, now, new_id, 2, "decline")
     reassigned = _event(new_id, "reassigned", at, state, 1, owner=state.owner,
-                        **{"from": state.owner, "to": successor}, cause="declined", due_at=notified.details["due_at"])
+                        **{"from": state.owner, "to": successor}, cause="declined", due_at=notified.details["due_at"],
+                        **_to_reseller(moved))
     # The running timer sleeps until the old ladder's next step; the new ladder's first may come before it.
     return Change(state=moved, events=(declined, reassigned, notified), notifications=(offer,),
                   timer=_timer_for(state, moved))

@@ -108,7 +108,28 @@ class MatchRoute(_Strict):
     fallback: OwnerId
 
 
-Route = Annotated[RoundRobinRoute | MatchRoute, Field(discriminator="strategy")]
+class ResellerRoute(_Strict):
+    """Hand the lead to a reseller (``POST /admin/resellers``): the active ones whose postcode ranges hold the lead's
+    postcode, or that sell its product, or all of them in turn; then to the reseller's inbox or one of its people
+    in the reseller's own turn. A decline or a reassignment goes to the next reseller, never back. ``others`` says
+    whether the resellers that do not match come after those that do (``next``: they are next after a decline,
+    and a lead none matches goes to them in turn) or never get the lead (``never``: with no match it is a gap)."""
+
+    strategy: Literal["resellers"]
+    match: Literal["postcode", "product", "round_robin"] = "postcode"
+    # The lead's field holding the postcode or product (the match's own name when left out).
+    field: Name | None = None
+    others: Literal["next", "never"] = "next"
+
+    @property
+    def lead_field(self) -> str:
+        return self.field or self.match
+
+
+Route = Annotated[RoundRobinRoute | MatchRoute | ResellerRoute, Field(discriminator="strategy")]
+# Ladder targets that name a role instead of a person: the holder's reseller's manager, the producer's channel
+# manager (the journey's ``channel_manager``, else its ``manager_email``).
+RESELLER_MANAGER, CHANNEL_MANAGER = "reseller_manager", "channel_manager"
 
 
 class Sla(_Strict):
@@ -273,6 +294,8 @@ class JourneyDefinition(_Strict):
     stage_on: dict[StageTrigger, Name] | None = None
     # Who hears of a gap when the hand-over's ladder escalates to no one.
     manager_email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    # Who looks after the resellers: a ladder step's ``channel_manager`` target.
+    channel_manager: Annotated[str, StringConstraints(max_length=254)] | None = None
     # The department that owns each stage (the transition out of it), and the rules that move a lead on.
     departments: dict[Name, Department] | None = None
     criteria: dict[Name, list[Criterion]] | None = None
@@ -306,7 +329,7 @@ class JourneyDefinition(_Strict):
             raise ValidationError.from_exception_data(cls.__name__, problems)
         return definition
 
-    @field_validator("manager_email")
+    @field_validator("manager_email", "channel_manager")
     @classmethod
     def _an_email_address(cls, address: str | None) -> str | None:
         if address is not None and not _EMAIL_ADDRESS.fullmatch(address):
@@ -375,14 +398,25 @@ class JourneyDefinition(_Strict):
             raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
 
-    def clock_for(self, handover: Handover) -> Clock:
-        """The SLA clock of a hand-over: its calendar, or 24/7 when it names none."""
+    def clock_for(self, handover: Handover, calendar: str | None = None) -> Clock:
+        """The SLA clock of a hand-over: ``calendar`` when the journey knows it (a reseller's own), else the
+        hand-over's calendar, or 24/7 when it names none."""
+        named = self.calendar_named(calendar) if calendar else None
+        if named is not None:
+            return named
         name = handover.sla.calendar
         if name is None:
             return ALWAYS
         if name in BUILT_IN_CALENDARS:
             return BUILT_IN_CALENDARS[name]
         return _build_calendar(name, self.calendars[name])
+
+    def calendar_named(self, name: str) -> Clock | None:
+        """A built-in calendar or one the journey defines; None when there is none of that name."""
+        if name in BUILT_IN_CALENDARS:
+            return BUILT_IN_CALENDARS[name]
+        spec = self.calendars.get(name)
+        return _build_calendar(name, spec) if spec is not None else None
 
     def stage_rules(self) -> StageRules:
         """The stages in order and the rules that move a lead: the criteria, or the built-in ones without them."""

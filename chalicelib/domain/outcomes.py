@@ -69,8 +69,10 @@ def repeats(current: LeadOutcome | None, report: Report) -> bool:
 
 
 def record_outcome(lead: Lead, report: Report, by: str, owner: str | None, now: datetime,
-                   new_id: Callable[[], str], stages: StageRules = DEFAULT_STAGE_RULES) -> Recorded:
-    """The lead and the events after ``by`` reports ``report``; nothing when it repeats the current outcome."""
+                   new_id: Callable[[], str], stages: StageRules = DEFAULT_STAGE_RULES, **holder: str) -> Recorded:
+    """The lead and the events after ``by`` reports ``report``; nothing when it repeats the current outcome.
+
+    ``holder`` names the reseller holding the lead and when its hand-over started (a reseller's sale)."""
     if repeats(lead.outcome, report):
         return Recorded(lead=lead, events=())
     at = iso(now)
@@ -78,7 +80,7 @@ def record_outcome(lead: Lead, report: Report, by: str, owner: str | None, now: 
     previous = lead.outcome
     details: dict[str, Any] = {
         "outcome": report.outcome, "value": report.value, "currency": report.currency, "reason": report.reason,
-        "by": by, "owner": owner, "outcome_at": report.at or at,
+        "by": by, "owner": owner, "outcome_at": report.at or at, **holder,
     }
     if previous is not None:
         details.update(corrects=previous.event_id, previous={

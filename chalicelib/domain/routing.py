@@ -55,7 +55,8 @@ def candidates(route: Route, lead_fields: Mapping[str, str | None], turns: Turns
 
     if isinstance(route, RoundRobinRoute):
         return _rotate(route.owners, turns(rotation))
-    assert isinstance(route, MatchRoute)
+    if not isinstance(route, MatchRoute):
+        return []  # a resellers route: its candidates come from the resellers (domain.resellers)
     for index, rule in enumerate(route.rules):
         if rule_matches(rule, lead_fields.get(rule.field or route.field)):
             chosen = rule.candidates()
@@ -110,9 +111,11 @@ def available_first(candidate_list: Sequence[str], availability: Mapping[str, Av
 
 def route_owners(route: Route) -> list[str]:
     """Everyone a route can name, in the journey's order (to tell who was passed over at the start)."""
-    from chalicelib.domain.journey import RoundRobinRoute
+    from chalicelib.domain.journey import MatchRoute, RoundRobinRoute
 
     if isinstance(route, RoundRobinRoute):
         return list(route.owners)
+    if not isinstance(route, MatchRoute):
+        return []  # a resellers route names no owners: its people are the resellers'
     named = [owner for rule in route.rules for owner in rule.candidates()]
     return list(dict.fromkeys([*named, route.fallback]))

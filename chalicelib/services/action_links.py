@@ -20,6 +20,8 @@ from chalicelib.errors import Unauthorized
 
 HANDOVER_ACTION = "handover_action"
 LINK_ACTIONS = ("accept", "decline")
+# A page's other buttons: "contacted" is only ever a companion of an accept link (the accepted page's button).
+COMPANION_ACTIONS = (*LINK_ACTIONS, "contacted")
 LINK_LIFETIME = timedelta(days=14)
 OUTCOME_ANSWER = "outcome_answer"
 OUTCOME_ANSWERS = ("won", "lost")
@@ -74,8 +76,8 @@ class ActionLinks:
     def companion_token(self, handover_id: str, action: str, token: str, other: str) -> str:
         """A token for the ``other`` action on the same hand-over, for the same owner and expiring at the same
         moment: the confirmation page of one link offers both buttons without lengthening its life."""
-        if other not in LINK_ACTIONS:
-            raise ValueError(f"links exist for {' and '.join(LINK_ACTIONS)}, not {other!r}")
+        if other not in COMPANION_ACTIONS:
+            raise ValueError(f"companions exist for {', '.join(COMPANION_ACTIONS)}, not {other!r}")
         claims = self._claims(handover_id, action, token)
         companion = TokenClaims(purpose=HANDOVER_ACTION, tenant_id=claims.tenant_id, subject=handover_id,
                                 expires=claims.expires, data={**claims.data, "action": other})
@@ -123,7 +125,7 @@ class ActionLinks:
 
 
 def _fits(claims: TokenClaims, handover_id: str, action: str) -> bool:
-    return (claims.subject == handover_id and claims.data.get("action") == action and action in LINK_ACTIONS
+    return (claims.subject == handover_id and claims.data.get("action") == action and action in COMPANION_ACTIONS
             and bool(claims.data.get("owner")))
 
 

@@ -95,19 +95,13 @@ def upload_from_csv(data: bytes, options: Mapping[str, str]) -> Upload:
     With ``;`` an amount may use a decimal comma. UTF-8 (with or without Excel's byte-order mark) is read as
     such; anything else as Windows-1252, which Excel's plain "CSV" export writes.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    header_line = text.split("\n", 1)[0]
-    separator = ";" if header_line.count(";") > header_line.count(",") else ","
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as error:
-        raise MalformedInput(f"the body is not readable CSV: {error}", field="body") from None
-    if not lines:
+    from chalicelib.spreadsheets import read_csv
+
+    sheet = read_csv(data)
+    separator = sheet.separator
+    if not sheet.header:
         raise InvalidInput(f"the CSV file needs a header row: {separator.join(FIELDS)}", field="header")
-    header = [name.strip().lower() for name in lines[0]]
+    header = sheet.header
     missing = [name for name in FIELDS if name not in header]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if missing or repeated:
@@ -116,13 +110,11 @@ def upload_from_csv(data: bytes, options: Mapping[str, str]) -> Upload:
                        [{"field": f"header.{name}", "message": f"the header row has {name} more than once"}
                         for name in repeated])
     rows = []
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # spreadsheets end with empty rows (";;;;;")
+    for number, cells in sheet.rows:
         values = {name: cell for name, cell in zip(header, cells, strict=False) if name in ROW_FIELDS}
         rows.append(SentRow(f"rows.{number}", values, row_number=number))
     return Upload(rows=rows, currency=options.get("currency"), replace_all=_replace_all(options.get("replace_all")),
-                  decimal_comma=separator == ";")
+                  decimal_comma=sheet.decimal_comma)
 
 
 def _option(body: Mapping[str, Any], options: Mapping[str, str], name: str) -> Any:

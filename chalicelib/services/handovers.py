@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,7 +45,9 @@ from chalicelib.services.ports import (
 
 if TYPE_CHECKING:
     from chalicelib.domain.journey import Handover as HandoverDefinition
-    from chalicelib.domain.journey import JourneyDefinition
+    from chalicelib.domain.journey import JourneyDefinition, ResellerRoute
+    from chalicelib.domain.resellers import Reseller
+    from chalicelib.domain.sla import Clock as SlaClock
 
 MAX_ATTEMPTS = 5
 MAX_STEPS_PER_RUN = 50
@@ -73,17 +76,11 @@ def lead_fields(lead: Lead, form: str | None) -> dict[str, str | None]:
 
 def route_owners(journey: JourneyDefinition) -> set[str]:
     """Everyone the journey's routes can hand a lead to."""
-    from chalicelib.domain.journey import MatchRoute
+    from chalicelib.domain.routing import route_owners as named_by
 
     owners: set[str] = set()
     for handover in journey.handovers:
-        route = handover.route
-        if isinstance(route, MatchRoute):
-            owners.add(route.fallback)
-            for rule in route.rules:
-                owners.update(rule.candidates())
-        else:
-            owners.update(route.owners)
+        owners.update(named_by(handover.route))
     return owners
 
 
@@ -116,8 +113,11 @@ def present(state: HandoverState) -> dict[str, Any]:
 
 
 def _visible(state: HandoverState | None, actor: Actor) -> HandoverState | None:
-    """An owner's key sees only the hand-overs the owner holds; to anyone else's they do not exist."""
+    """An owner's key sees only the hand-overs the owner holds, a reseller's key those the reseller holds; to
+    anyone else's they do not exist."""
     if state is None or (actor.kind == "owner" and actor.owner != state.owner):
+        return None
+    if actor.kind == "reseller" and (not actor.reseller or actor.reseller != state.reseller):
         return None
     return state
 
@@ -139,6 +139,7 @@ class Handovers:
         clock: Clock,
         new_id: Callable[[], str] | None = None,
         contacts: TenantRegistry | None = None,
+        resellers: Callable[[str], list[Reseller]] | None = None,
     ):
         self.leads = leads
         self.repository = handovers
@@ -146,6 +147,8 @@ class Handovers:
         self.clock = clock
         self.new_id = new_id or (lambda: secrets.token_hex(8))
         self.contacts = contacts
+        # The producer's resellers, for routes that hand leads to them.
+        self.resellers = resellers
 
     # --- starting ----------------------------------------------------------------------------
 
@@ -166,6 +169,8 @@ class Handovers:
                 taken[rotation] = self.repository.take_turn(lead.tenant_id, rotation)
             return taken[rotation]
 
+        from chalicelib.domain.journey import ResellerRoute
+
         for definition in journey.handovers_on(trigger):
             previous = started.get(definition.name)
             cycle = None
@@ -175,17 +180,48 @@ class Handovers:
                                    parse_duration(journey.cycle_after))
                 if cycle is None:
                     continue
-            owners = candidates(definition.route, lead_fields(lead, form), next_turn, rotation=definition.name)
-            owners, note = self._available(lead.tenant_id, owners, now)
+            sellers: list[str] = []
+            calendar = None
+            if isinstance(definition.route, ResellerRoute):
+                chosen = self._reseller_candidates(definition.route, lead, form, next_turn, definition.name)
+                owners, sellers = [person for _, person in chosen], [reseller for reseller, _ in chosen]
+                note = None if chosen else "no active reseller matches the lead"
+                calendar = self._calendar_of(lead.tenant_id, sellers[0]) if sellers else None
+            else:
+                owners = candidates(definition.route, lead_fields(lead, form), next_turn, rotation=definition.name)
+                owners, note = self._available(lead.tenant_id, owners, now)
             handover_id = handover_id_for(lead.lead_id, definition.name) if previous is None else \
                 cycle_id_for(lead.lead_id, definition.name, iso(now))
             change = open_handover(lead.tenant_id, lead.lead_id, handover_id, definition, owners,
-                                   journey.clock_for(definition), now, self.new_id, note=note)
+                                   journey.clock_for(definition, calendar), now, self.new_id, note=note,
+                                   resellers=sellers)
             if previous is not None and cycle is not None:
                 change = new_cycle(change, previous, cycle)
             started[definition.name] = handover_id
             changes.append(change)
         return Plan(replace(lead, handovers=started), changes)
+
+    def _reseller_candidates(self, route: ResellerRoute, lead: Lead, form: str | None,
+                             turns: Callable[[str], int], rotation: str) -> list[tuple[str, str]]:
+        from chalicelib.domain.resellers import reseller_candidates
+
+        sellers = self.resellers(lead.tenant_id) if self.resellers is not None else []
+        return reseller_candidates(route, lead_fields(lead, form), sellers, turns, rotation, lead.lead_id)
+
+    def _calendar_of(self, tenant_id: str, reseller_id: str | None) -> str | None:
+        """The calendar a reseller works by, if it names one (its SLA clock runs on it)."""
+        if not reseller_id or self.resellers is None:
+            return None
+        found = next((r for r in self.resellers(tenant_id) if r.reseller_id == reseller_id), None)
+        return found.calendar if found is not None else None
+
+    def _clock(self, journey: JourneyDefinition, definition: HandoverDefinition | None, tenant_id: str,
+               reseller: str | None) -> SlaClock | None:
+        """The SLA clock of a hand-over while ``reseller`` (None: the producer's own sales) holds it."""
+        calendar = self._calendar_of(tenant_id, reseller)
+        if definition is not None:
+            return journey.clock_for(definition, calendar)
+        return journey.calendar_named(calendar) if calendar else None
 
     def _available(self, tenant_id: str, owners: list[str], now: datetime) -> tuple[list[str], str | None]:
         """The candidates who take leads now (not inactive, not away), and a note when that is no one."""
@@ -232,12 +268,13 @@ class Handovers:
                     if change is not None:
                         definition = journey.handover(state.name)
                         change = asking_outcome(change, state, now, _outcome_after(journey),
-                                                journey.clock_for(definition) if definition else ALWAYS)
+                                                self._clock(journey, definition, tenant_id, state.reseller) or ALWAYS)
                 elif action == "decline":
                     definition = journey.handover(state.name)
-                    clock = journey.clock_for(definition) if definition else None
-                    change = decline(state, actor, reason, now, self.new_id, definition, clock,
-                                     passed_over=self._passed_over(state, definition, now))
+                    change = decline(state, actor, reason, now, self.new_id, definition,
+                                     self._clock(journey, definition, tenant_id, state.reseller),
+                                     passed_over=self._passed_over(state, definition, now),
+                                     clock_for=functools.partial(self._clock, journey, definition, tenant_id))
                 else:
                     change = contacted(state, actor, now, self.new_id)
             except HandoverRefused as refused:

@@ -34,6 +34,19 @@ def _split_cursor(cursor: str | None) -> tuple[str | None, str | None]:
 
 
 def lead_summary(lead: Lead) -> dict[str, Any]:
+    """A lead as the tenant's API shows it; a reseller's registered customer who has not agreed to share their
+    details with the producer is shown without them (``withheld``)."""
+    from chalicelib.domain.resellers import POSTCODE_FIELD, postcode_area, withheld_from_producer
+
+    summary = _summary(lead)
+    if withheld_from_producer(lead):
+        summary.update(email=None, name=None, company=None, phone=None, withheld=True, fields={
+            name: value for name, value in lead.fields.items() if name != POSTCODE_FIELD})
+        summary["fields"]["postcode_area"] = postcode_area(lead.fields.get(POSTCODE_FIELD))
+    return summary
+
+
+def _summary(lead: Lead) -> dict[str, Any]:
     return {
         "lead_id": lead.lead_id,
         "email": lead.email,

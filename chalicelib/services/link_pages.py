@@ -53,7 +53,7 @@ LINK_ACTIONS_OTHER = {"accept": "decline", "decline": "accept"}
 PAGE_DEFAULTS: dict[str, Any] = {
     "card": None, "who": None, "accepted_at": None, "already": False, "problem": None, "business_hours": False,
     "contact_within": None, "contact_due": None, "contact_overdue": False, "contacted_at": None,
-    "form_query": "", "other_query": "", "ended_in_gap": False, "manager_told": False,
+    "form_query": "", "other_query": "", "contacted_query": "", "ended_in_gap": False, "manager_told": False,
 }
 
 
@@ -338,7 +338,7 @@ def _situation(state: HandoverState, owner: str, action: str) -> str:
     declined = owner in tuple(getattr(state, "declined_by", ()) or ())
     if status in CLOSED_STATUSES:
         if mine:
-            return "accepted" if action == "accept" else "accepted_before"
+            return "accepted" if action in ("accept", "contacted") else "accepted_before"
         return "accepted_by_other"
     if status == "offered" and mine:
         return "open"

@@ -97,6 +97,20 @@ def manager_address(journey: JourneyDefinition) -> str:
     return journey.manager_email or ""
 
 
+def recipient(notification: Notification, journey: JourneyDefinition,
+              reseller_manager: Callable[[str], str | None]) -> str:
+    """Whom a notification goes to: a person, or a role a ladder names (the holder's reseller's manager, the
+    producer's channel manager); a role nobody fills falls back to the next one up, then the journey's manager."""
+    from chalicelib.domain.journey import CHANNEL_MANAGER, RESELLER_MANAGER
+
+    to = notification.to
+    if to == RESELLER_MANAGER:
+        to = (reseller_manager(notification.reseller) if notification.reseller else None) or CHANNEL_MANAGER
+    if to == CHANNEL_MANAGER:
+        to = journey.channel_manager or ""
+    return to or manager_address(journey)
+
+
 class Notifier:
     """Tells people and systems: owners by e-mail with signed links, the tenant's systems by webhook."""
 
@@ -109,8 +123,10 @@ class Notifier:
         links: ActionLinks,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
+        reseller_manager: Callable[[str, str], str | None] = lambda tenant_id, reseller_id: None,
     ):
         self.contacts = contacts
+        self.reseller_manager = reseller_manager
         self.dead_letters = dead_letters
         self.mailer = mailer
         self.transport = transport
@@ -139,7 +155,7 @@ class Notifier:
 
         A mail failure raises: the change-stream consumer that calls this retries the event.
         """
-        to = notification.to or manager_address(journey)
+        to = recipient(notification, journey, lambda reseller_id: self.reseller_manager(tenant_id, reseller_id))
         contact = self.contacts.owner_contact(tenant_id, to) if to else None
         address, language = contact if contact else (to, None)
         if "@" not in address:

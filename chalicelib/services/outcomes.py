@@ -49,8 +49,21 @@ class OutcomeReport:
 
 def holder(handovers: list[HandoverState]) -> str | None:
     """The owner who holds the lead now: the one of its latest accepted hand-over, if any."""
+    state = holding(handovers)
+    return state.owner if state else None
+
+
+def holding(handovers: list[HandoverState]) -> HandoverState | None:
+    """The lead's latest accepted hand-over, if any."""
     taken = [state for state in handovers if state.status in TAKEN]
-    return taken[-1].owner if taken else None
+    return taken[-1] if taken else None
+
+
+def _held_by(handovers: list[HandoverState], actor: Actor) -> HandoverState | None:
+    """The accepted hand-over through which ``actor`` (an owner, or a reseller's key) holds the lead."""
+    taken = [state for state in handovers if state.status in TAKEN and (
+        state.reseller == actor.reseller if actor.kind == "reseller" else state.owner == actor.owner)]
+    return taken[-1] if taken else None
 
 
 class Outcomes:
@@ -70,17 +83,22 @@ class Outcomes:
         """Record (or correct) the lead's outcome; the same report again answers the same with changed false."""
         key = _check_idempotency_key(idempotency_key)
         lead = self._visible_lead(tenant_id, lead_id, actor)
-        # The admin and the tenant's CRM report for whoever holds the lead; an owner for themself.
-        trusted = actor.kind in TRUSTED
-        owner = holder(self.handovers.lead_handovers(tenant_id, lead_id)) if trusted else actor.owner
-        by = "crm" if actor.kind == "crm" else (actor.owner if actor.kind != "admin" and actor.owner else "admin")
+        # The admin and the tenant's CRM report for whoever holds the lead; an owner for themself, a reseller's key
+        # for its person who holds it.
+        handovers = self.handovers.lead_handovers(tenant_id, lead_id)
+        held = holding(handovers) if actor.kind in TRUSTED else _held_by(handovers, actor)
+        owner = held.owner if held is not None else (None if actor.kind in TRUSTED else actor.owner)
+        by = _reporter(actor)
+        # A lead a reseller holds: the report is the reseller's sale (its scorecard, the producer's feed).
+        reseller = {"reseller": held.reseller, "handover_started_at": held.started_at} \
+            if held is not None and held.reseller else {}
         report = self._report(tenant_id, sent)
         receipt_key = hashlib.sha256(f"outcome\n{lead_id}\n{key}".encode()).hexdigest() if key else None
         payload_hash = _fingerprint(report)
         stages = self.journeys.definition(tenant_id).stage_rules()
         for _ in range(MAX_ATTEMPTS):
             now = self.clock()
-            recorded = record_outcome(lead, report, by, owner, now, self.new_id, stages)
+            recorded = record_outcome(lead, report, by, owner, now, self.new_id, stages, **reseller)
             answer = _answer(recorded.lead)
             if not recorded.changed:
                 return {**answer, "changed": False}
@@ -109,8 +127,7 @@ class Outcomes:
         does not exist."""
         lead = self.leads.lead(tenant_id, lead_id)
         if lead is not None and actor.kind not in TRUSTED:
-            handovers = self.handovers.lead_handovers(tenant_id, lead_id)
-            if not any(state.status in TAKEN and state.owner == actor.owner for state in handovers):
+            if _held_by(self.handovers.lead_handovers(tenant_id, lead_id), actor) is None:
                 lead = None
         if lead is None:
             raise NotFound(f"no lead {lead_id!r}", field="lead_id")
@@ -138,6 +155,15 @@ class Outcomes:
         # Journeys that do not name a default deal value (the field arrives with the "How did it go?" e-mail).
         default = getattr(self.journeys.definition(tenant_id), "default_deal_value", None)
         return Decimal(str(default)) if default is not None else None
+
+
+def _reporter(actor: Actor) -> str:
+    """Who a report names as its author: ``admin``, ``crm``, ``reseller:{id}`` or the owner."""
+    if actor.kind == "crm":
+        return "crm"
+    if actor.kind == "reseller":
+        return f"reseller:{actor.reseller}"
+    return actor.owner if actor.kind != "admin" and actor.owner else "admin"
 
 
 def _answer(lead: Lead) -> dict[str, Any]:

@@ -89,7 +89,7 @@ class LeadUpdate:
     """A lead change that rides along with a hand-over change (accepting moves the lead forward)."""
 
     lead: Lead
-    expected_version: int
+    expected_version: int | None  # None: a new lead
     events: tuple[TimelineEvent, ...] = ()
 
 

@@ -8,7 +8,7 @@ chart has its numbers in a table beside it, and an empty range gets words instea
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -84,9 +84,12 @@ def _amount(value: str | None) -> float:
 
 
 class ReportPage:
-    def __init__(self, reports: Reports, days: ReportAccessStore):
+    def __init__(self, reports: Reports, days: ReportAccessStore,
+                 scorecard: Callable[[str, Mapping[str, str]], dict[str, Any]] | None = None):
         self.reports = reports
         self.days = days
+        # The reseller scorecard (services.reseller_reports), for producers that hand leads to resellers.
+        self.scorecard = scorecard
 
     def view(self, tenant_id: str, params: Mapping[str, str], language: str) -> dict[str, Any]:
         """Everything the page shows for ``from``, ``to``, ``by`` (the funnel's grouping) and ``model`` (ROI's
@@ -109,6 +112,8 @@ class ReportPage:
             "sla": sla_view(handovers, numbers),
             "over_time": over_time_view(self.days.handover_days(tenant_id, from_day, to_day), from_day, to_day,
                                         numbers),
+            "resellers": reseller_view(self.scorecard(tenant_id, {"from": from_day, "to": to_day}), numbers)
+            if self.scorecard is not None else None,
         }
 
 
@@ -200,6 +205,28 @@ def sla_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]:
 
     owners = [row(name, figures) for name, figures in report.get("owners", {}).items()]
     return {"owners": owners, "total": row(None, report), "empty": not report.get("handovers")}
+
+
+def reseller_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any] | None:
+    """The reseller scorecard: per reseller its hand-over outcomes as a share bar, and its figures in a table;
+    None for a producer without resellers (the page leaves the section out)."""
+    if not report.get("resellers"):
+        return None
+
+    def row(figures: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+        return {"name": name, "handovers": numbers.count(figures.get("leads_received") or 0),
+                **{part: numbers.count(int(figures.get(part) or 0)) for part in SLA_PARTS},
+                "contacted": numbers.count(figures.get("contacted") or 0),
+                "tta_p50": _duration(figures.get("time_to_accept_p50"), numbers),
+                "won": numbers.count(figures.get("won") or 0), "revenue": numbers.decimal(figures.get("revenue")),
+                "win_rate": numbers.percent(figures.get("win_rate"), 0),
+                "registered": numbers.count(figures.get("registered") or 0),
+                "unmatched": numbers.count(figures.get("unmatched_sales") or 0),
+                "segments": _sla_segments(figures)}
+
+    rows = [row(figures, figures.get("name") or figures["reseller_id"]) for figures in report["resellers"]]
+    return {"rows": rows, "total": row(report["total"], None), "empty": not report["total"].get("leads_received")
+            and not report["total"].get("registered")}
 
 
 def _buckets(from_day: str, to_day: str) -> tuple[str, list[tuple[date, date]]]:

@@ -108,16 +108,25 @@ class Reports:
         model = _choice(params, "model", MODELS, DEFAULT_MODEL, None)
         from_day, to_day = self.days(params.get("from"), params.get("to"))
         rows = self._store().rows(tenant_id, by, from_day, to_day)
-        group: Callable[[Any], str] = by_campaign if by == "campaign" else channel_of
+        group: Callable[[Any], str] = channel_of if by == "channel" else by_campaign
         assert self.costs is not None, "reports need the costs"
         spent = self.costs.spent(tenant_id, date.fromisoformat(from_day), date.fromisoformat(to_day), group)
         costs: dict[str, Decimal] = dict(spent.costs)
+        if by == "reseller":
+            costs = funnel.reseller_costs(costs, self._store().rows(tenant_id, "campaign", from_day, to_day),
+                                          self._store().rows(tenant_id, funnel.RESELLER_CAMPAIGN, from_day, to_day),
+                                          model)
         if campaigns is not None:
             rows = _only(rows, campaigns)
             costs = {name: amount for name, amount in costs.items() if name in campaigns}
         report = funnel.roi(by, model, rows, costs)
         if campaigns is not None:
             report.pop("referral")
+        if by == "reseller":
+            # Visitors are not anyone's reseller's: the breakdown has none.
+            for section in ("marketing", "referral"):
+                for row in (report[section]["total"], *report[section]["groups"]):
+                    row["visitors"] = None
         currency = spent.currency or self._currency_default()
         return {"from": from_day, "to": to_day, "currency": currency, **report}
 

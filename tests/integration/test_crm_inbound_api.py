@@ -372,8 +372,8 @@ def test_a_crm_stage_change_is_posted_as_lead_stage_changed_with_its_documented_
 
     (message,) = [json.loads(body) for _, body, _ in api.webhooks.posted]
     assert message["type"] == "lead.stage_changed"
-    assert set(message["data"]) == {"tenant_id", "lead_id", "handover_id", "handover", "owner", "from", "to",
-                                    "cause", "rule", "entered_from_at"}
+    assert set(message["data"]) == {"tenant_id", "lead_id", "handover_id", "handover", "owner", "reseller", "from",
+                                    "to", "cause", "rule", "entered_from_at"}
     assert (message["data"]["cause"], message["data"]["rule"], message["data"]["to"]) == ("crm", "crm", "decision")
 
 

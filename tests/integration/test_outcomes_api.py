@@ -22,7 +22,7 @@ from tests.integration.test_handovers_api import (
 
 # What a ``lead.outcome`` message holds (the README's catalogue shows the same).
 OUTCOME_MESSAGE_FIELDS = {"tenant_id", "lead_id", "handover_id", "handover", "owner", "outcome", "value", "currency",
-                          "reason", "by", "outcome_at", "corrects", "previous"}
+                          "reason", "by", "outcome_at", "corrects", "previous", "reseller"}
 
 
 def _report(api: Api, lead_id: str, body: Any, key: str = DEMO_KEY, idempotency_key: str | None = None) -> Any:

@@ -135,7 +135,15 @@ def test_no_companion_comes_from_a_link_that_does_not_hold():
     with pytest.raises(LinkRefused):
         links.companion_token("ho_2", "accept", _token(url), "decline")
     with pytest.raises(ValueError):
-        links.companion_token("ho_1", "accept", _token(url), "contacted")
+        links.companion_token("ho_1", "accept", _token(url), "outcome")
+
+
+def test_the_accepted_page_reports_contact_with_a_companion_of_the_accept_link():
+    links = _links()
+    url = links.handover_link("demo", "ho_1", "sales-a@demo.dk", "accept")
+    companion = links.companion_token("ho_1", "accept", _token(url), "contacted")
+    assert links.read_handover_link("ho_1", "contacted", companion) == ("demo", Actor(kind="link",
+                                                                                       owner="sales-a@demo.dk"))
 
 
 def test_a_refused_link_names_what_went_wrong_for_programs():

@@ -26,8 +26,13 @@ def handover_item(state: HandoverState, version: int) -> dict[str, Any]:
         next_step=state.next_step, candidates=list(state.candidates) or None,
         declined_by=list(state.declined_by) or None, accepted_at=state.accepted_at,
         accepted_late=state.accepted_late, accepted_by=state.accepted_by, contacted_at=state.contacted_at,
-        rescue_of=state.rescue_of, version=version,
+        rescue_of=state.rescue_of, reseller=state.reseller,
+        candidate_resellers=list(state.candidate_resellers) or None, version=version,
     )
+    if state.reseller:
+        # Sparse: the reseller's list of what it holds (GET /reseller/leads); it leaves with the hand-over.
+        item["gsi2pk"], item["gsi2sk"] = keys.reseller_handovers(state.tenant_id, state.reseller, state.started_at,
+                                                                 state.handover_id)
     if state.next_due_at:
         # Sparse: only hand-overs with a step ahead are in the sweep's index.
         item["gsi1pk"], item["gsi1sk"] = keys.due_index(state.tenant_id, state.handover_id, state.next_due_at)
@@ -43,6 +48,7 @@ def handover_from(item: dict[str, Any]) -> HandoverState:
         candidates=tuple(item.get("candidates", [])), declined_by=tuple(item.get("declined_by", [])),
         accepted_at=item.get("accepted_at"), accepted_late=item.get("accepted_late"),
         accepted_by=item.get("accepted_by"), contacted_at=item.get("contacted_at"), rescue_of=item.get("rescue_of"),
+        reseller=item.get("reseller"), candidate_resellers=tuple(item.get("candidate_resellers", [])),
         version=item.get("version", 0),
     )
 

@@ -1,7 +1,8 @@
 """Every key of the journey table, one function per access pattern. Only this module builds key strings.
 
 One table, every key of a tenant's data prefixed by its tenant. Table keys ``pk``/``sk``; index
-``gsi1`` on ``gsi1pk``/``gsi1sk``; sparse index ``gsi2`` on ``gsi2pk``/``gsi2sk`` (leads only); TTL attribute ``expires_at``; a DynamoDB stream (new images)
+``gsi1`` on ``gsi1pk``/``gsi1sk``; sparse index ``gsi2`` on ``gsi2pk``/``gsi2sk`` (leads, and hand-overs a reseller
+holds); TTL attribute ``expires_at``; a DynamoDB stream (new images)
 feeds the change consumers (``chalicelib/consumers``).
 
 | pattern                           | where | key                                                                         | repository   |
@@ -43,6 +44,13 @@ feeds the change consumers (``chalicelib/consumers``).
 | sign-in link used (single use)    | table | ``T#{t}#SIGNIN`` / ``USED#{nonce}`` (TTL 1 day)                             | report_keys  |
 | hand-over counters by day (page)  | table | query ``T#{t}#STATS`` sk between ``{from}`` and ``{to}#~`` (day kept)       | report_keys  |
 | lead by a CRM's external id       | table | ``T#{t}#EXT#{sha256(external_id)}`` / ``EXT`` (first link wins)             | external_ids |
+| a tenant's resellers (one query)  | table | ``T#{t}#RESELLERS`` / ``{reseller}``                                        | resellers    |
+| reseller by its key (hashed)      | table | ``RESELLERKEY#{sha256}`` / ``RESELLERKEY``                                  | resellers    |
+| hand-overs a reseller holds       | gsi2  | ``T#{t}#RS#{reseller}`` / ``{started_at}#{handover}`` (hand-over items)     | handovers    |
+| end customer by keyed e-mail hash | table | ``T#{t}#RS#{reseller}#EH#{hash}`` / ``EH`` (the lead a hash stands for)      | resellers    |
+| a reseller's unmatched sales      | table | ``T#{t}#RS#{reseller}#UNMATCHED`` / ``{row}`` (the row's hash: sent again, same) | resellers |
+| reseller scorecard per day        | table | ``T#{t}#RSTATS`` / ``{day}#{reseller}`` (one query a report)                | resellers    |
+| end customers reported (feed)     | table | ``T#{t}#ENDCUST`` / ``{reported_at}#{event}`` (since/cursor: one query)     | resellers    |
 """
 
 from __future__ import annotations
@@ -271,3 +279,52 @@ def sign_in_used(tenant_id: str, nonce: str) -> Key:
 def external_id(tenant_id: str, crm_record_id: str) -> Key:
     """A CRM's own record id (free text of any length) → the lead it was first named with."""
     return f"T#{tenant_id}#EXT#{hashlib.sha256(crm_record_id.encode()).hexdigest()}", "EXT"
+
+
+def resellers_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#RESELLERS"
+
+
+def reseller(tenant_id: str, reseller_id: str) -> Key:
+    return resellers_partition(tenant_id), reseller_id
+
+
+def reseller_key(key_hash: str) -> Key:
+    return f"RESELLERKEY#{key_hash}", "RESELLERKEY"
+
+
+def reseller_handovers(tenant_id: str, reseller_id: str, started_at: str, handover_id: str) -> Key:
+    """gsi2 keys of a hand-over while a reseller holds it (query the partition for the reseller's list)."""
+    return reseller_handovers_partition(tenant_id, reseller_id), f"{started_at}#{handover_id}"
+
+
+def reseller_handovers_partition(tenant_id: str, reseller_id: str) -> str:
+    return f"T#{tenant_id}#RS#{reseller_id}"
+
+
+def reseller_customer(tenant_id: str, reseller_id: str, email_hash: str) -> Key:
+    return f"T#{tenant_id}#RS#{reseller_id}#EH#{email_hash}", "EH"
+
+
+def unmatched_sales_partition(tenant_id: str, reseller_id: str) -> str:
+    return f"T#{tenant_id}#RS#{reseller_id}#UNMATCHED"
+
+
+def unmatched_sale(tenant_id: str, reseller_id: str, row: str) -> Key:
+    return unmatched_sales_partition(tenant_id, reseller_id), row
+
+
+def reseller_stats_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#RSTATS"
+
+
+def reseller_stats_row(tenant_id: str, day: str, reseller_id: str) -> Key:
+    return reseller_stats_partition(tenant_id), f"{day}#{reseller_id}"
+
+
+def end_customers_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#ENDCUST"
+
+
+def end_customer_report(tenant_id: str, reported_at: str, event_id: str) -> Key:
+    return end_customers_partition(tenant_id), f"{reported_at}#{event_id}"

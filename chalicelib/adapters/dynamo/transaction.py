@@ -54,6 +54,10 @@ class Transaction:
         self._condition(request, condition, values, False)
         self._items.append((tag, {"Update": request}))
 
+    def delete(self, tag: str, key: Key) -> None:
+        request: dict[str, Any] = {"TableName": self.table.name, "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}}}
+        self._items.append((tag, {"Delete": request}))
+
     @staticmethod
     def _condition(request: dict[str, Any], condition: str | None, values: dict[str, Any] | None,
                    return_old: bool) -> None:
