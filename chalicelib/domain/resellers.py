@@ -278,6 +278,9 @@ def producer_view(lead: Lead | None, report: EndCustomerReport, outcome: LeadOut
         "product": fields.get(PRODUCT_FIELD),
         "postcode_area": postcode_area(fields.get(POSTCODE_FIELD)),
         "shared": shared,
+        # The same fields either way (a receiver's schema never changes); empty without consent.
+        "email": None, "name": None, "phone": None, "company": None, "postcode": None,
+        "current_outcome": None,
     }
     if outcome is not None and outcome.event_id != report.event_id:
         view["current_outcome"] = {"outcome": outcome.outcome, "value": outcome.value, "currency": outcome.currency}

@@ -66,10 +66,11 @@ def local_time(moment: str, timezone: str) -> str:
 
 
 def compose(notification: Notification, language: str, lead: Lead | None, accept_url: str, decline_url: str,
-            timezone: str = "UTC", answers: dict[str, str] | None = None) -> Message:
+            timezone: str = "UTC", answers: dict[str, str] | None = None, producer: str | None = None) -> Message:
     """The e-mail for a notification, text and HTML, from the templates in ``chalicelib/templates/emails``.
 
-    ``answers`` are the outcome links (won, lost) of a "How did it go?" e-mail.
+    ``answers`` are the outcome links (won, lost) of a "How did it go?" e-mail; ``producer`` names the company
+    whose lead a reseller's person is offered (they do not work for it, so the e-mail says who sends it).
     """
     hidden = notification.kind in NAMED_LIKE_OFFERS
     # Before accepting, an offer shows no contact details: at most the e-mail's domain names the lead.
@@ -84,7 +85,7 @@ def compose(notification: Notification, language: str, lead: Lead | None, accept
         handover_id=notification.handover_id, cause=GAP_CAUSES.get(notification.cause, "deadline"),
         lead_lines=[(f"email.lead.{name}", str(value)) for name, value in details if value],
         reminder=notification.cause == "reminder", company=lead.company if lead else None,
-        won=(answers or {}).get("won", ""), lost=(answers or {}).get("lost", ""),
+        won=(answers or {}).get("won", ""), lost=(answers or {}).get("lost", ""), producer=producer,
     )
     return Message(subject=email.subject, text=email.text, html=email.html)
 
@@ -165,8 +166,9 @@ class Notifier:
         definition = journey.handover(notification.name)
         clock = journey.clock_for(definition) if definition else None
         timezone = clock.timezone if isinstance(clock, BusinessCalendar) else "UTC"
+        tenant = self.contacts.tenant(tenant_id) if notification.reseller else None
         message = compose(notification, language or journey.language, lead, accept_url, decline_url, timezone,
-                          answers)
+                          answers, producer=tenant.name if tenant else None)
         self.mailer.send(address, message.subject, message.text, message.html)
         count("NotificationsSent", channel="email")
         return True

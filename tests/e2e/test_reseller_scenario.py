@@ -273,7 +273,8 @@ def test_the_producers_feed_shows_contact_details_exactly_for_the_customers_who_
         ["O1", "O2", "O3", "O6", "N1", "S1", "S2", "S3", "S5", "N3", "O7", "O8"])
     shown = {ours[item["lead_id"]]: item.get("email") for item in reports if item["shared"]}
     assert shown == {name: producer.emails[name] for name in ("S1", "O1", "N1")}
-    assert all("email" not in item and item["postcode_area"] for item in reports if not item["shared"])
+    assert all(item["email"] is None and item["name"] is None and item["postcode_area"]
+               for item in reports if not item["shared"])
     by_lead = {ours[item["lead_id"]]: item for item in reports}
     assert (by_lead["N1"]["reseller"], by_lead["N1"]["value"]) == (OEST, "9000.00")
     assert (by_lead["O8"]["reseller"], by_lead["O8"]["outcome"]) == (SYD, "lost")

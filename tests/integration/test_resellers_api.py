@@ -163,6 +163,9 @@ def test_a_lead_goes_to_the_reseller_of_its_postcode_and_its_people_take_turns(
     assert owners == ["anna@nord.dk", "bo@nord.dk", "anna@nord.dk", "leads@syd.dk"]
     offers = [to for to, subject, _ in api.mailer.sent]
     assert offers == owners, "each offer e-mail goes to the reseller's person or inbox"
+    danish, english = api.mailer.sent[0][2], api.mailer.sent[3][2]
+    assert "Dette lead kommer fra Nordlys Solar ApS, som du er forhandler for." in danish
+    assert "This lead comes from Nordlys Solar ApS" in english, "syd's people read English"
 
 
 def test_a_decline_goes_to_the_next_reseller_and_never_back(
@@ -381,7 +384,7 @@ def test_the_producers_feed_shows_contact_details_exactly_for_customers_who_cons
 
     by_lead = {item["lead_id"]: item for item in feed}
     assert by_lead[shared]["shared"] is True and by_lead[shared]["email"] == "ja@kunde.dk"
-    assert by_lead[private]["shared"] is False and "email" not in by_lead[private]
+    assert by_lead[private]["shared"] is False and by_lead[private]["email"] is None
     assert by_lead[private]["postcode_area"] == "83xx" and by_lead[private]["value"] == "20000.00"
     assert "ja@kunde.dk" in csv_text and "nej@kunde.dk" not in csv_text
     reported = [json.loads(body)["data"] for _, body, _ in api.webhooks.posted
@@ -433,3 +436,25 @@ def test_the_scorecard_counts_each_resellers_hand_overs_outcomes_and_times(
     assert rows["nord"]["name"] == "Nord El ApS"
     csv_text = _call(api, "GET", "/reports/resellers?from=2026-11-23&to=2026-11-23", accept="text/csv").body.decode()
     assert csv_text.splitlines()[2].startswith("nord,Nord El ApS,2,1,0,1,")
+
+
+def test_the_accepted_page_reports_contact_with_one_button_and_opening_it_changes_nothing(
+        api: Api, two_resellers: tuple[dict[str, Any], dict[str, Any]]):
+    import re
+
+    lead_id = _form(api, "8200")
+    api.run_timers()
+    accept = re.search(r"(/handovers/\S+/accept\?token=\S+)", api.mailer.sent[-1][2])
+    assert accept is not None
+    accepted = api.client.http.post(accept.group(1), headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                    body=b"")
+    button = re.search(r'action="contacted\?(token=[^"]+)"', accepted.body.decode())
+    assert accepted.status_code == 200 and button is not None, "the accepted page offers the contact button"
+    path = f"/handovers/{_handover(api, lead_id)['handover_id']}/contacted?{button.group(1).replace('&amp;', '&')}"
+
+    opened = api.client.http.get(path)
+    assert opened.status_code == 200 and _handover(api, lead_id)["contacted_at"] is None
+    pressed = api.client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"")
+
+    assert pressed.status_code == 200 and _handover(api, lead_id)["status"] == "contacted"
+    assert "action=\"contacted?" not in pressed.body.decode(), "once reported, the button is gone"

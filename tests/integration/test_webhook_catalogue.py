@@ -45,6 +45,7 @@ def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
     for _ in range(10):
         api.clock.advance(hours=1)
         api.run_timers()
+    _a_reseller_reports_a_sale(api, journey)
     sent: dict[str, dict[str, Any]] = {}
     for _, body, _ in api.webhooks.posted:
         message = json.loads(body)
@@ -52,11 +53,25 @@ def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
     return sent
 
 
+def _a_reseller_reports_a_sale(api: Api, journey: dict[str, Any]) -> None:
+    """The same webhook, a journey handing leads to a reseller, and the reseller's report of a won deal."""
+    admin = {"Authorization": "Bearer demo-admin-key", "Content-Type": "application/json"}
+    journey = {**journey, "handovers": [{**journey["handovers"][0], "route": {"strategy": "resellers"}}]}
+    assert api.client.http.put("/admin/journey", body=json.dumps(journey), headers=admin).status_code == 200
+    created = api.client.http.post("/admin/resellers", headers=admin, body=json.dumps(
+        {"reseller_id": "nord-el", "name": "Nord El ApS", "contacts": ["salg@nord-el.dk"], "regions": ["8000-8999"]}))
+    key = {**admin, "Authorization": f"Bearer {json.loads(created.body)['api_key']}"}
+    lead_id = _lead(api, postcode="8200", consent_share_with_producer="true")
+    for path, body in ((f"/reseller/leads/{lead_id}/accept", {}),
+                       (f"/reseller/leads/{lead_id}/outcome", {"outcome": "won", "value": 48000})):
+        assert api.client.http.post(path, body=json.dumps(body), headers=key).status_code == 200
+
+
 def test_every_documented_event_is_sent_with_exactly_the_documented_fields(api: Api):
     documented = _documented()
     assert {"lead.created", "lead.stage_changed", "handover.offered", "handover.accepted", "handover.declined",
             "handover.reminded", "handover.escalated", "handover.reassigned", "handover.gap",
-            "lead.outcome"} <= set(documented)
+            "lead.outcome", "end_customer.reported"} <= set(documented)
 
     sent = _every_event_once(api)
 
