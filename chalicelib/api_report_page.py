@@ -100,7 +100,7 @@ def _report(tenant_id: str, params: dict[str, str], manager: str | None) -> Resp
     from chalicelib.domain.credit import MODELS, NO_GROUP
     from chalicelib.domain.funnel import FUNNEL_BY
     from chalicelib.rendering import has_text, text
-    from chalicelib.services.report_page import SLA_PARTS
+    from chalicelib.services.report_page import RESELLER_PARTS, SLA_PARTS
 
     language = container().journeys.definition(tenant_id).language
     problem, view, status = None, None, 200
@@ -120,7 +120,8 @@ def _report(tenant_id: str, params: dict[str, str], manager: str | None) -> Resp
               "by": view["by"] if view else params.get("by", "channel"),
               "model": view["model"] if view else params.get("model", "last_touch")}
     return _page("report", language, status=status, view=view, problem=problem, manager=manager, chosen=chosen,
-                 by_options=FUNNEL_BY, model_options=MODELS, sla_parts=SLA_PARTS, group_name=group_name)
+                 by_options=FUNNEL_BY, model_options=MODELS, sla_parts=SLA_PARTS, group_name=group_name,
+                 reseller_parts=RESELLER_PARTS)
 
 
 @report_page_api.route("/reports/sign-in", methods=["POST"], content_types=FORM)

@@ -109,6 +109,7 @@ def present(state: HandoverState) -> dict[str, Any]:
         "contacted_at": state.contacted_at,
         "declined_by": list(state.declined_by),
         "rescue_of": state.rescue_of,
+        "reseller": state.reseller,
     }
 
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 PAGE_PARAMS = frozenset({"from", "to", "by", "model", "tenant"})
 # "open": offered and not yet answered, so a range of fresh hand-overs is not drawn as nothing.
 SLA_PARTS = ("accepted_in_sla", "accepted_late", "declined", "gaps", "open")
+# A reseller's offers end one more way: taken from it when its time ran out (reassigned to the next reseller).
+RESELLER_PARTS = ("accepted_in_sla", "accepted_late", "declined", "reassigned", "gaps", "open")
 MAX_DAILY_BUCKETS = 31
 # The SVG of the chart over time: a fixed drawing scaled to the page's width.
 CHART_WIDTH, CHART_HEIGHT, CHART_LEFT, CHART_BOTTOM, CHART_TOP = 640, 240, 36, 200, 12
@@ -71,6 +73,10 @@ def _width(value: float, largest: float) -> float:
 def _duration(seconds: float | None, numbers: Numbers) -> str:
     if seconds is None:
         return "–"
+    if seconds < 60:
+        from chalicelib.rendering import text
+
+        return text(numbers.language, "reports.duration.under_minute")
     from chalicelib.services.link_pages import human_duration
 
     return human_duration(timedelta(seconds=seconds), numbers.language)
@@ -183,11 +189,11 @@ def roi_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]:
             "referral": _section(report.get("referral"), numbers)}
 
 
-def _sla_segments(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _sla_segments(figures: Mapping[str, Any], parts: tuple[str, ...] = SLA_PARTS) -> list[dict[str, Any]]:
     """The outcomes as consecutive shares of one bar (x and width in percent of the owner's outcomes)."""
-    total = sum(int(figures.get(part) or 0) for part in SLA_PARTS)
+    total = sum(int(figures.get(part) or 0) for part in parts)
     segments, x = [], 0.0
-    for part in SLA_PARTS:
+    for part in parts:
         value = int(figures.get(part) or 0)
         width = round(value / total * 100, 2) if total else 0.0
         if width:
@@ -215,14 +221,15 @@ def reseller_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]
 
     def row(figures: Mapping[str, Any], name: str | None) -> dict[str, Any]:
         return {"name": name, "handovers": numbers.count(figures.get("leads_received") or 0),
-                **{part: numbers.count(int(figures.get(part) or 0)) for part in SLA_PARTS},
+                **{part: numbers.count(int(figures.get(part) or 0)) for part in RESELLER_PARTS},
                 "contacted": numbers.count(figures.get("contacted") or 0),
                 "tta_p50": _duration(figures.get("time_to_accept_p50"), numbers),
-                "won": numbers.count(figures.get("won") or 0), "revenue": numbers.decimal(figures.get("revenue")),
+                "won": numbers.count(figures.get("won") or 0), "lost": numbers.count(figures.get("lost") or 0),
+                "revenue": numbers.decimal(figures.get("revenue")),
                 "win_rate": numbers.percent(figures.get("win_rate"), 0),
                 "registered": numbers.count(figures.get("registered") or 0),
                 "unmatched": numbers.count(figures.get("unmatched_sales") or 0),
-                "segments": _sla_segments(figures)}
+                "segments": _sla_segments(figures, RESELLER_PARTS)}
 
     rows = [row(figures, figures.get("name") or figures["reseller_id"]) for figures in report["resellers"]]
     return {"rows": rows, "total": row(report["total"], None), "empty": not report["total"].get("leads_received")

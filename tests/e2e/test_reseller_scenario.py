@@ -278,3 +278,28 @@ def test_the_producers_feed_shows_contact_details_exactly_for_the_customers_who_
     by_lead = {ours[item["lead_id"]]: item for item in reports}
     assert (by_lead["N1"]["reseller"], by_lead["N1"]["value"]) == (OEST, "9000.00")
     assert (by_lead["O8"]["reseller"], by_lead["O8"]["outcome"]) == (SYD, "lost")
+
+
+def test_the_report_page_shows_the_scorecard_to_a_manager_at_phone_and_desktop_size(
+        local_stack: LocalStack, producer: Producer, page: Any):
+    from tests.e2e.conftest import screenshot
+
+    page.set_extra_http_headers({"Authorization": f"Bearer {ADMIN_KEY}"})
+    answer = page.goto(f"{local_stack.base_url}/reports?tenant=demo&from={_today()}&to={_today()}")
+
+    assert answer.status == 200
+    section = page.locator("#resellers")
+    assert section.locator("h2").inner_text() == "Forhandlere: hvem tager leadsene"
+    rows = {cells[0]: cells[1:] for cells in (
+        [cell.inner_text() for cell in row.locator("th, td").all()]
+        for row in section.locator("#resellers-table tbody tr").all())}
+    # The Danish page writes the same figures as the scorecard: oest received 12, 6 in time, 2 late, 3 declined,
+    # none taken away, 1 gap; nord's 6 were all taken away.
+    assert rows["Oest El"][:6] == ["12", "6", "2", "3", "0", "1"]
+    assert rows["Nord El"][:6] == ["6", "0", "0", "0", "6", "0"]
+    sales = {cells[0]: cells[1:] for cells in (
+        [cell.inner_text() for cell in row.locator("th, td").all()]
+        for row in section.locator("#resellers-sales tbody tr").all())}
+    assert sales["Syd El"][1:5] == ["5", "2", "50.000", "71 %"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scroll"
+    screenshot(page, "report-resellers")

@@ -458,3 +458,28 @@ def test_the_accepted_page_reports_contact_with_one_button_and_opening_it_change
 
     assert pressed.status_code == 200 and _handover(api, lead_id)["status"] == "contacted"
     assert "action=\"contacted?" not in pressed.body.decode(), "once reported, the button is gone"
+
+
+def test_a_resellers_sla_runs_on_its_own_calendar(api: Api):
+    _journey(api)
+    _reseller(api, "nord", NORTH_REGIONS, calendar="dk-business-hours")
+    _reseller(api, "syd", SOUTH_REGIONS)
+    api.clock.advance(days=5)  # Saturday 28 November 2026, 09:30 UTC
+
+    north, south = _handover(api, _form(api, "8200")), _handover(api, _form(api, "5000"))
+
+    # Danish business hours (08:00-16:00 Copenhagen): four hours from Monday's opening, 11:00 UTC.
+    assert (north["reseller"], north["due_at"]) == ("nord", "2026-11-30T11:00:00.000Z")
+    assert (south["reseller"], south["due_at"]) == ("syd", "2026-11-28T13:30:00.000Z"), "24/7 without a calendar"
+
+
+def test_the_report_page_shows_the_reseller_scorecard(api: Api, two_resellers: tuple[dict[str, Any], dict[str, Any]]):
+    north, _ = two_resellers
+    lead_id = _form(api, "8200")
+    _call(api, "POST", f"/reseller/leads/{lead_id}/accept", {}, key=north["api_key"])
+
+    page = _call(api, "GET", "/reports?tenant=demo&from=2026-11-23&to=2026-11-23", accept="text/html")
+
+    html = page.body.decode()
+    assert page.status_code == 200 and 'id="resellers"' in html
+    assert "Resellers: who picks up the leads" in html and "Nord El ApS" in html and "Syd El ApS" in html
