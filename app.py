@@ -23,6 +23,7 @@ from chalicelib.api_reports import reports_api
 from chalicelib.api_reseller import reseller_api
 from chalicelib.api_resellers import resellers_api
 from chalicelib.api_site import site_api
+from chalicelib.api_surveys import surveys_api
 from chalicelib.bootstrap import container
 from chalicelib.http import (
     answers_errors,
@@ -49,6 +50,7 @@ app.register_blueprint(outcome_links_api)
 app.register_blueprint(inbound_api)
 app.register_blueprint(resellers_api)
 app.register_blueprint(reseller_api)
+app.register_blueprint(surveys_api)
 
 
 @app.middleware("http")
@@ -167,7 +169,8 @@ def handover_deadline(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Invoked by the state machine at each due time; answers the next due time (or none: the loop ends)."""
     logger.append_keys(handover_id=event.get("handover_id"))
     try:
-        next_due = container().handovers.fire_due(str(event["tenant_id"]), str(event["handover_id"]))
+        # The same state machine drives hand-over ladders and surveys; the id says which.
+        next_due = container().fire_due(str(event["tenant_id"]), str(event["handover_id"]))
     finally:
         metrics.flush_metrics()
     return {"tenant_id": event["tenant_id"], "handover_id": event["handover_id"], "due_at": next_due}
@@ -177,7 +180,7 @@ def handover_deadline(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def handover_sweep(event: CloudWatchEvent) -> dict[str, int]:
     """Every few minutes: fire hand-overs whose timer was lost, so no lead waits unnoticed."""
     try:
-        fired = container().handovers.sweep()
+        fired = container().sweep()
     finally:
         metrics.flush_metrics()
     return {"fired": fired}

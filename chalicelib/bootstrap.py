@@ -159,6 +159,38 @@ class Container:
                               self.reports.days)
 
     @cached_property
+    def survey_store(self) -> Any:
+        from chalicelib.adapters.dynamo.surveys import DynamoSurveys
+
+        return DynamoSurveys(self.repositories.table)
+
+    @cached_property
+    def surveys(self) -> Any:
+        """End-customer surveys: planned from the stream, sent by the timers, answered on /s/{token}."""
+        from chalicelib.services.surveys import Surveys
+
+        repositories = self.repositories
+        return Surveys(self.survey_store, repositories.leads, repositories.handovers, self.journeys,
+                       repositories.tenancy, lambda tenant_id: self.resellers.resellers(tenant_id),
+                       self.settings.link_keyring(), self.settings.public_url, self.clock)
+
+    @cached_property
+    def survey_report(self) -> Any:
+        from chalicelib.services.survey_reports import SurveyReport
+
+        return SurveyReport(self.survey_store, self.reports.days)
+
+    def fire_due(self, tenant_id: str, timer_id: str) -> str | None:
+        """The deadline handler: a survey's timer, or a hand-over's (the same state machine drives both)."""
+        if timer_id.startswith("sv_"):
+            return self.surveys.fire_due(tenant_id, timer_id)
+        return self.handovers.fire_due(tenant_id, timer_id)
+
+    def sweep(self) -> int:
+        """Fire whatever is overdue in the due index (a failed timer start, a lost execution): nothing is lost."""
+        return self.handovers.sweep(fire=self.fire_due)
+
+    @cached_property
     def producer_feed(self) -> Any:
         from chalicelib.services.reseller_sales import ProducerFeed
 
@@ -249,6 +281,7 @@ class Container:
         from chalicelib.consumers.resellers import EndCustomerFeed, ResellerCustomers, ResellerScorecard
         from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
         from chalicelib.consumers.stream import ChangeStream
+        from chalicelib.consumers.surveys import SurveyMail, SurveyReport, SurveyScheduler
         from chalicelib.consumers.timers import TimerStarter
         from chalicelib.consumers.webhooks import Webhooks
         from chalicelib.services.stage_moves import StageMoves
@@ -270,6 +303,10 @@ class Container:
             ResellerCustomers(self.reseller_store, self.reseller_store, repositories.leads),
             EndCustomerFeed(self.reseller_store, self.reseller_store, repositories.leads, self.journeys,
                             lambda: self.notifier, repositories.processed),
+            SurveyScheduler(lambda: self.surveys),
+            SurveyMail(lambda: self.surveys, lambda: self.notifier.mailer, self.survey_store, repositories.leads,
+                       repositories.processed),
+            SurveyReport(self.survey_store),
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),
             StageMovesOnPageViews(moves),

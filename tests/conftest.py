@@ -180,7 +180,7 @@ class Api:
     def run_timers(self) -> int:
         """Fire every hand-over timer due at the clock's time, as the state machine would."""
         self.drain()
-        fired = self.timers.run_due(self.clock(), self.wiring.handovers.fire_due)
+        fired = self.timers.run_due(self.clock(), self.wiring.fire_due)
         self.drain()
         return fired
 

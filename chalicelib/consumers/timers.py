@@ -18,7 +18,8 @@ class TimerStarter:
 
     def __call__(self, event: ChangeEvent) -> None:
         due = event.effects.get("timer")
-        handover_id = event.details.get("handover_id")
+        # A survey's timer names itself; a hand-over's is its hand-over's.
+        handover_id = event.effects.get("timer_id") or event.details.get("handover_id")
         if not due or not handover_id:
             return
         try:

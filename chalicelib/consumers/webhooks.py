@@ -31,6 +31,8 @@ EVENT_TYPES = {
     "gap": "handover.gap",
     "outcome_recorded": "lead.outcome",
     "outcome_corrected": "lead.outcome",
+    "survey_answered": "survey.answered",
+    "contact_disputed": "handover.contact_disputed",
 }
 # A ``lead.outcome`` message has the same fields whether or not the report gave a value or a reason, and whether
 # it corrects an earlier one.

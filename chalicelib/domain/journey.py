@@ -7,6 +7,7 @@ downstream trusts it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -276,6 +277,74 @@ class CrmInbound(_Strict):
         return secret
 
 
+Wording = dict[Literal["da", "en"], Annotated[str, StringConstraints(min_length=1, max_length=300)]]
+SurveyTrigger = Literal["handover_accepted", "contacted", "outcome_won", "outcome_lost", "gap"]
+
+
+class SurveyChoice(_Strict):
+    id: Name
+    text: Wording = Field(min_length=1)
+
+
+class SurveyQuestion(_Strict):
+    """One question: ``nps`` (0-10), ``csat`` (1-5), ``yes_no``, ``choice`` (one of ``choices``) or ``text``, worded
+    in Danish and/or English; ``{owner}`` and ``{company}`` are filled in. ``checks_contact`` marks the yes/no
+    question whose "no" on a taken hand-over disputes it."""
+
+    id: Name
+    type: Literal["nps", "csat", "yes_no", "choice", "text"]
+    text: Wording = Field(min_length=1)
+    choices: list[SurveyChoice] | None = Field(default=None, min_length=2, max_length=20)
+    checks_contact: bool = False
+
+    @model_validator(mode="after")
+    def _choices_fit(self) -> SurveyQuestion:
+        if (self.type == "choice") != (self.choices is not None):
+            raise ValueError("a choice question needs choices, and only a choice question has them")
+        if self.checks_contact and self.type != "yes_no":
+            raise ValueError("checks_contact goes with a yes_no question")
+        return self
+
+
+class SurveyDefinition(_Strict):
+    """When to ask the end customer what: ``delay`` after the ``after`` event on the hand-over's calendar, one
+    ``reminder`` that long after sending if nothing was answered, ``expires`` after sending. Without
+    ``questions`` it asks the built-in ones: contacted (yes/no), how quickly, NPS, anything to add."""
+
+    name: Name
+    after: SurveyTrigger
+    delay: str = "PT0S"
+    questions: list[SurveyQuestion] | None = Field(default=None, min_length=1, max_length=20)
+    reminder: str | None = None
+    expires: str = "P30D"
+    language: Literal["da", "en"] | None = None
+
+    @field_validator("delay", "reminder", "expires")
+    @classmethod
+    def _durations(cls, value: str | None) -> str | None:
+        return _duration(value) if value is not None else None
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_questions(cls, questions: list[SurveyQuestion] | None) -> list[SurveyQuestion] | None:
+        if questions is not None and len({question.id for question in questions}) != len(questions):
+            raise ValueError("each question id may appear once")
+        return questions
+
+    def asked(self) -> tuple[Any, ...]:
+        """The questions as the survey domain uses them (``domain.surveys.Question``)."""
+        from chalicelib.domain.surveys import DEFAULT_QUESTIONS, Choice, Question
+
+        if self.questions is None:
+            return DEFAULT_QUESTIONS
+        def words(text: Mapping[Any, str]) -> dict[str, str]:
+            return {str(language): wording for language, wording in text.items()}
+
+        return tuple(Question(question.id, question.type, words(question.text),
+                              tuple(Choice(choice.id, words(choice.text)) for choice in question.choices or ()),
+                              question.checks_contact) for question in self.questions)
+
+
 Department = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
 DEFAULT_OUTCOME_AFTER = "P14D"
@@ -308,6 +377,11 @@ class JourneyDefinition(_Strict):
     # Addresses that may sign in to the report page (a magic link is e-mailed to them).
     managers: list[Annotated[str, StringConstraints(max_length=254)]] = Field(default_factory=list, max_length=50)
     crm: CrmInbound | None = None
+    # End-customer surveys; sent to leads that consented to the purpose "survey", or to every lead when the
+    # tenant documents a legitimate interest; at most one per person per ``survey_interval``.
+    surveys: list[SurveyDefinition] = Field(default_factory=list, max_length=10)
+    survey_basis: Literal["consent", "legitimate_interest"] = "consent"
+    survey_interval: str = "P30D"
 
     @model_validator(mode="wrap")
     @classmethod
@@ -344,7 +418,20 @@ class JourneyDefinition(_Strict):
                 raise ValueError(f"{address!r} is not an e-mail address; give addresses such as manager@example.dk")
         return [address.lower() for address in addresses]
 
-    @field_validator("outcome_after", "cycle_after")
+    @field_validator("surveys")
+    @classmethod
+    def _unique_surveys(cls, surveys: list[SurveyDefinition]) -> list[SurveyDefinition]:
+        if len({survey.name for survey in surveys}) != len(surveys):
+            raise ValueError("survey names must be unique")
+        return surveys
+
+    def surveys_after(self, trigger: str) -> list[SurveyDefinition]:
+        return [survey for survey in self.surveys if survey.after == trigger]
+
+    def survey(self, name: str) -> SurveyDefinition | None:
+        return next((survey for survey in self.surveys if survey.name == name), None)
+
+    @field_validator("outcome_after", "cycle_after", "survey_interval")
     @classmethod
     def _a_duration(cls, value: str | None) -> str | None:
         return _duration(value) if value is not None else None

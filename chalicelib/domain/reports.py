@@ -9,6 +9,10 @@ they got (a hand-over passed on counts once for each owner it reached; the total
 their ``open`` is the offers they hold that are not yet accepted, declined, taken from them or gapped.
 A rescue is a new hand-over (it counts in ``handovers`` and ``rescues``); the gap it rescues stays.
 
+Customers' word. A survey's "were you contacted? no" on a taken hand-over (``contact_disputed``) counts in
+``contact_disputes``, and its NPS answer in ``nps_promoters`` / ``nps_passives`` / ``nps_detractors``, for the
+owner who held the hand-over, on the hand-over's start day; ``nps`` is promoters minus detractors, in points.
+
 Times. Time to accept and time to contact run from the hand-over's start (the contact SLA runs from
 there too). Each time is kept as a count per value: exact to 0.1 s below 100 s and to three significant
 figures above (at most 0.5 % off), so a day's row holds a bounded number of values and a report still
@@ -30,7 +34,8 @@ from chalicelib.domain.clock import parse_iso
 PERCENTILE_METHOD = "nearest-rank"
 PERCENTILES = (50, 90)
 COUNTS = ("handovers", "open", "accepted_in_sla", "accepted_late", "declined", "reassigned", "gaps", "rescues",
-          "breaches", "contacted", "contact_breaches")
+          "breaches", "contacted", "contact_breaches", "contact_disputes", "nps_promoters", "nps_passives",
+          "nps_detractors")
 TIMES = {"tta_t": "time_to_accept", "ttc_t": "time_to_contact"}
 
 # A counter to add: (name, delta, owner or None for everyone).
@@ -142,13 +147,21 @@ def event_counters(kind: str, details: Mapping[str, Any], at: str, started_at: s
     elif kind == "contacted":
         ticks += _both("contacted", owner)
         ticks += _both(time_counter("ttc_t", _seconds_between(started_at, at)), owner)
+    elif kind == "contact_disputed":
+        # The customer says nobody called: a customer-verified gap, charged to the owner who held it.
+        ticks += _both("contact_disputes", owner)
+    elif kind == "survey_answered" and details.get("question_type") == "nps":
+        from chalicelib.domain.surveys import answer_counters
+
+        for name, delta in answer_counters("nps", details.get("answer"), False, details.get("previous")).items():
+            ticks += _both(name, owner, delta)
     offer = (str(offer_to), _offer(str(offer_to))) if offer_to else None
     return ticks, offer
 
 
 GAPS_AFTER_DECLINE = frozenset({"everyone declined", "nobody left"})
 COUNTED_EVENTS = frozenset({"handover_started", "notified", "reassigned", "accepted", "declined", "gap",
-                            "sla_breached", "contacted"})
+                            "sla_breached", "contacted", "contact_disputed", "survey_answered"})
 
 
 @dataclass
@@ -174,6 +187,10 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         answer: dict[str, Any] = dict(self.counts)
+        scored = sum(self.counts[name] for name in ("nps_promoters", "nps_passives", "nps_detractors"))
+        # NPS in points: promoters' share minus detractors' share of the customers who scored (None: nobody did).
+        answer["nps"] = round((self.counts["nps_promoters"] - self.counts["nps_detractors"]) / scored * 100, 1) \
+            if scored else None
         for prefix, name in TIMES.items():
             for p in PERCENTILES:
                 answer[f"{name}_p{p}"] = percentile(self.times[prefix], p)

@@ -13,10 +13,11 @@ URL = re.compile(r"https?://\S+")
 RULE = "=" * 72
 
 
-def email_block(to: str, subject: str, text: str) -> str:
-    """``To``, ``Subject``, the plain-text part, then every link on a line of its own to click or copy."""
+def email_block(to: str, subject: str, text: str, headers: dict[str, str] | None = None) -> str:
+    """``To``, ``Subject`` (and any extra header), the plain-text part, then every link on a line of its own."""
     links = list(dict.fromkeys(URL.findall(text)))
-    lines = [RULE, f"  E-MAIL   to {to}", f"  Subject  {subject}", RULE, text.rstrip()]
+    extra = [f"  {name}: {value}" for name, value in (headers or {}).items()]
+    lines = [RULE, f"  E-MAIL   to {to}", f"  Subject  {subject}", *extra, RULE, text.rstrip()]
     if links:
         lines += ["", "  Links:"] + [f"  [{number}] {link}" for number, link in enumerate(links, start=1)]
     lines.append(RULE)
@@ -30,8 +31,9 @@ class PrintingMailer(Mailer):
         self.stream = stream
         self._lock = threading.Lock()
 
-    def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
+    def send(self, to: str, subject: str, text: str, html: str | None = None,
+             headers: dict[str, str] | None = None) -> None:
         stream = self.stream or sys.stdout
         with self._lock:
-            stream.write(email_block(to, subject, text))
+            stream.write(email_block(to, subject, text, headers))
             stream.flush()

@@ -105,8 +105,8 @@ def main() -> int:
     server = create_local_server(factory, HOST, api_port, "local")
     # Step Functions' stand-in: the same deadline handler, run in-process at each due time.
     wiring = bootstrap.Container(mailer_override=PrintingMailer())
-    timers = LocalTimers(lambda tenant, handover: wiring.handovers.fire_due(tenant, handover), system_clock,
-                         sweep=lambda: wiring.handovers.sweep())
+    timers = LocalTimers(lambda tenant, timer_id: wiring.fire_due(tenant, timer_id), system_clock,
+                         sweep=lambda: wiring.sweep())
     wiring.timers_override = timers
     bootstrap.use(wiring)
     timers.begin()

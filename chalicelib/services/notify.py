@@ -38,8 +38,10 @@ class MailRejected(Exception):
 
 class Mailer(abc.ABC):
     @abc.abstractmethod
-    def send(self, to: str, subject: str, text: str, html: str | None = None) -> None:
-        """One e-mail: the plain-text part always, the HTML part when there is one."""
+    def send(self, to: str, subject: str, text: str, html: str | None = None,
+             headers: dict[str, str] | None = None) -> None:
+        """One e-mail: the plain-text part always, the HTML part when there is one; ``headers`` add to the
+        message's own (a survey's ``List-Unsubscribe``)."""
 
 
 @dataclass(frozen=True)

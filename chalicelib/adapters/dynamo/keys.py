@@ -51,6 +51,10 @@ feeds the change consumers (``chalicelib/consumers``).
 | a reseller's unmatched sales      | table | ``T#{t}#RS#{reseller}#UNMATCHED`` / ``{row}`` (the row's hash: sent again, same) | resellers |
 | reseller scorecard per day        | table | ``T#{t}#RSTATS`` / ``{day}#{reseller}`` (one query a report)                | resellers    |
 | end customers reported (feed)     | table | ``T#{t}#ENDCUST`` / ``{reported_at}#{event}`` (since/cursor: one query)     | resellers    |
+| survey (in the lead's partition)  | table | ``T#{t}#L#{lead}`` / ``SV#{survey}``; due in ``gsi1`` like a hand-over     | surveys      |
+| when a person was last surveyed   | table | ``T#{t}#SURVEYED#{sha256(e-mail)}`` / ``LAST`` (the interval rule)          | surveys      |
+| a person who unsubscribed         | table | ``T#{t}#UNSUB#{sha256(e-mail)}`` / ``UNSUB`` (every later survey)           | surveys      |
+| survey report counters            | table | ``T#{t}#SURVEYSTATS`` / ``{dim}#{day}#{group}`` (one query per dimension)   | surveys      |
 """
 
 from __future__ import annotations
@@ -328,3 +332,26 @@ def end_customers_partition(tenant_id: str) -> str:
 
 def end_customer_report(tenant_id: str, reported_at: str, event_id: str) -> Key:
     return end_customers_partition(tenant_id), f"{reported_at}#{event_id}"
+
+
+SURVEY_PREFIX = "SV#"
+
+
+def survey(tenant_id: str, lead_id: str, survey_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), f"{SURVEY_PREFIX}{survey_id}"
+
+
+def last_surveyed(tenant_id: str, person: str) -> Key:
+    return f"T#{tenant_id}#SURVEYED#{person}", "LAST"
+
+
+def unsubscribed(tenant_id: str, person: str) -> Key:
+    return f"T#{tenant_id}#UNSUB#{person}", "UNSUB"
+
+
+def survey_stats_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#SURVEYSTATS"
+
+
+def survey_stats_row(tenant_id: str, dim: str, day: str, group: str) -> Key:
+    return survey_stats_partition(tenant_id), f"{dim}#{day}#{group}"
