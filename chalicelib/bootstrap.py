@@ -265,7 +265,8 @@ class Container:
         from chalicelib.services.report_page import ReportPage
 
         return ReportPage(self.reports, self.report_access_store,
-                          scorecard=lambda tenant_id, params: self.reseller_report.scorecard(tenant_id, params))
+                          scorecard=lambda tenant_id, params: self.reseller_report.scorecard(tenant_id, params),
+                          surveys=lambda tenant_id, params: self.survey_report.report(tenant_id, params))
 
     @cached_property
     def change_stream(self) -> ChangeStream:

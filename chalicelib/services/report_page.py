@@ -91,9 +91,12 @@ def _amount(value: str | None) -> float:
 
 class ReportPage:
     def __init__(self, reports: Reports, days: ReportAccessStore,
-                 scorecard: Callable[[str, Mapping[str, str]], dict[str, Any]] | None = None):
+                 scorecard: Callable[[str, Mapping[str, str]], dict[str, Any]] | None = None,
+                 surveys: Callable[[str, Mapping[str, str]], dict[str, Any]] | None = None):
         self.reports = reports
         self.days = days
+        # The survey report (services.survey_reports), per owner: what the customers said.
+        self.surveys = surveys
         # The reseller scorecard (services.reseller_reports), for producers that hand leads to resellers.
         self.scorecard = scorecard
 
@@ -120,6 +123,8 @@ class ReportPage:
                                         numbers),
             "resellers": reseller_view(self.scorecard(tenant_id, {"from": from_day, "to": to_day}), numbers)
             if self.scorecard is not None else None,
+            "surveys": survey_view(self.surveys(tenant_id, {"from": from_day, "to": to_day, "by": "owner"}), numbers)
+            if self.surveys is not None else None,
         }
 
 
@@ -229,11 +234,32 @@ def reseller_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any]
                 "win_rate": numbers.percent(figures.get("win_rate"), 0),
                 "registered": numbers.count(figures.get("registered") or 0),
                 "unmatched": numbers.count(figures.get("unmatched_sales") or 0),
+                "nps": "–" if figures.get("nps") is None else numbers.decimal(f"{figures['nps']:.0f}"),
+                "disputes": numbers.count(figures.get("contact_disputes") or 0),
                 "segments": _sla_segments(figures, RESELLER_PARTS)}
 
     rows = [row(figures, figures.get("name") or figures["reseller_id"]) for figures in report["resellers"]]
     return {"rows": rows, "total": row(report["total"], None), "empty": not report["total"].get("leads_received")
             and not report["total"].get("registered")}
+
+
+def survey_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any] | None:
+    """What the customers said, in total and per owner: sent, response rate, NPS, CSAT, contacted, disputes; None
+    when no survey went out in the range (the page leaves the section out)."""
+    if not report["total"].get("sent"):
+        return None
+
+    def row(figures: Mapping[str, Any], name: str | None) -> dict[str, Any]:
+        nps = figures.get("nps")
+        return {"name": name, "sent": numbers.count(figures.get("sent") or 0),
+                "response_rate": numbers.percent(figures.get("response_rate"), 0),
+                "nps": "–" if nps is None else numbers.decimal(f"{nps:.0f}"), "nps_negative": nps is not None and nps < 0,
+                "csat": numbers.percent(figures.get("csat"), 0),
+                "contacted": numbers.percent(figures.get("contacted_yes_rate"), 0),
+                "disputes": numbers.count(figures.get("contact_disputes") or 0),
+                "disputed": bool(figures.get("contact_disputes"))}
+
+    return {"total": row(report["total"], None), "rows": [row(group, group["group"]) for group in report["groups"]]}
 
 
 def _buckets(from_day: str, to_day: str) -> tuple[str, list[tuple[date, date]]]:

@@ -21,7 +21,7 @@ from chalicelib.domain.reports import (
 )
 
 START = "2026-11-23T09:30:00.000Z"
-FIELDS = {*COUNTS, *(f"{time}_p{p}" for time in ("time_to_accept", "time_to_contact") for p in PERCENTILES)}
+FIELDS = {*COUNTS, "nps", *(f"{time}_p{p}" for time in ("time_to_accept", "time_to_contact") for p in PERCENTILES)}
 
 
 def _rows(*events: tuple[str, dict[str, Any], str]) -> list[tuple[str | None, dict[str, int]]]:
