@@ -253,7 +253,8 @@ def survey_view(report: Mapping[str, Any], numbers: Numbers) -> dict[str, Any] |
         nps = figures.get("nps")
         return {"name": name, "sent": numbers.count(figures.get("sent") or 0),
                 "response_rate": numbers.percent(figures.get("response_rate"), 0),
-                "nps": "–" if nps is None else numbers.decimal(f"{nps:.0f}"), "nps_negative": nps is not None and nps < 0,
+                "nps": "–" if nps is None else numbers.decimal(f"{nps:.0f}"),
+                "nps_negative": nps is not None and nps < 0,
                 "csat": numbers.percent(figures.get("csat"), 0),
                 "contacted": numbers.percent(figures.get("contacted_yes_rate"), 0),
                 "disputes": numbers.count(figures.get("contact_disputes") or 0),
