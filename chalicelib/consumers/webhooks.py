@@ -37,6 +37,12 @@ EVENT_TYPES = {
 # A ``lead.outcome`` message has the same fields whether or not the report gave a value or a reason, and whether
 # it corrects an earlier one.
 OUTCOME_FIELDS = ("outcome", "value", "currency", "reason", "by", "owner", "outcome_at", "corrects", "previous")
+# Survey messages, likewise, have the same fields whatever the lead lacks (a campaign) or the answer replaces.
+SURVEY_FIELDS = {
+    "survey.answered": ("survey_id", "survey", "channel", "campaign", "sent_at", "question", "question_type", "answer",
+                        "previous", "first_answer", "checks_contact"),
+    "handover.contact_disputed": ("survey_id", "survey", "channel", "campaign", "sent_at", "handover_status"),
+}
 
 
 def webhook_type(event: ChangeEvent) -> str | None:
@@ -69,6 +75,8 @@ class Webhooks:
             data["reseller"] = event.details.get("to_reseller")
         if kind == "lead.outcome":
             data.update({name: event.details.get(name) for name in OUTCOME_FIELDS})
+        if kind in SURVEY_FIELDS:
+            data.update({name: event.details.get(name) for name in SURVEY_FIELDS[kind]})
         if kind == "lead.created":
             lead = self.leads.lead(event.tenant_id, event.lead_id)
             if lead is not None:

@@ -46,6 +46,7 @@ def _every_event_once(api: Api) -> dict[str, dict[str, Any]]:
         api.clock.advance(hours=1)
         api.run_timers()
     _a_reseller_reports_a_sale(api, journey)
+    _a_customer_says_nobody_called(api, journey)
     sent: dict[str, dict[str, Any]] = {}
     for _, body, _ in api.webhooks.posted:
         message = json.loads(body)
@@ -67,11 +68,29 @@ def _a_reseller_reports_a_sale(api: Api, journey: dict[str, Any]) -> None:
         assert api.client.http.post(path, body=json.dumps(body), headers=key).status_code == 200
 
 
+def _a_customer_says_nobody_called(api: Api, journey: dict[str, Any]) -> None:
+    """The same webhook and a survey a day after each accept, answered "no" to "were you contacted?"."""
+    import re
+
+    survey = {"name": "after-accept", "after": "handover_accepted", "delay": "P1D"}
+    _journey(api, {**journey, "survey_basis": "legitimate_interest", "surveys": [survey]})
+    keys = {owner: _owner_key(api, owner) for owner in ("sales-a@demo.dk", "sales-b@demo.dk")}
+    handover = _handover(api, _lead(api))
+    _act(api, handover["handover_id"], "accept", keys[handover["owner"]])
+    api.clock.advance(days=1, minutes=1)
+    api.run_timers()
+    link = re.search(r"https://api\.leadtrail\.test(/s/[^?\s]+)", api.mailer.sent[-1][2])
+    assert link is not None
+    answered = api.client.http.post(link.group(1), body=b"step=0&answer=no&action=next",
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answered.status_code == 303
+
+
 def test_every_documented_event_is_sent_with_exactly_the_documented_fields(api: Api):
     documented = _documented()
     assert {"lead.created", "lead.stage_changed", "handover.offered", "handover.accepted", "handover.declined",
             "handover.reminded", "handover.escalated", "handover.reassigned", "handover.gap",
-            "lead.outcome", "end_customer.reported"} <= set(documented)
+            "lead.outcome", "end_customer.reported", "survey.answered", "handover.contact_disputed"} <= set(documented)
 
     sent = _every_event_once(api)
 
