@@ -18,6 +18,7 @@ from chalicelib.api_inbound import inbound_api
 from chalicelib.api_leads import leads_api
 from chalicelib.api_outcome_links import outcome_links_api
 from chalicelib.api_outcomes import outcomes_api
+from chalicelib.api_people import people_api
 from chalicelib.api_report_page import report_page_api
 from chalicelib.api_reports import reports_api
 from chalicelib.api_reseller import reseller_api
@@ -51,6 +52,7 @@ app.register_blueprint(inbound_api)
 app.register_blueprint(resellers_api)
 app.register_blueprint(reseller_api)
 app.register_blueprint(surveys_api)
+app.register_blueprint(people_api)
 
 
 @app.middleware("http")

@@ -191,6 +191,16 @@ class Container:
         return self.handovers.sweep(fire=self.fire_due)
 
     @cached_property
+    def people(self) -> Any:
+        """A person's data: export and erasure (GDPR)."""
+        from chalicelib.adapters.dynamo.people import DynamoPersonalData
+        from chalicelib.services.people import People
+
+        return People(self.repositories.leads, self.leads, self.survey_store,
+                      DynamoPersonalData(self.repositories.table),
+                      lambda tenant_id: self.resellers.resellers(tenant_id), self.clock)
+
+    @cached_property
     def producer_feed(self) -> Any:
         from chalicelib.services.reseller_sales import ProducerFeed
 

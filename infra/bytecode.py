@@ -27,14 +27,16 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 # Left as source: parts of dependencies that no function of ours imports (Powertools' own HTTP router
 # and the utilities we do not use, pydantic's v1 copy and its deprecated parts, the stock-market
 # calendars). Should one ever be imported it is compiled then: correct, only slower.
-SOURCE_ONLY = tuple(f"aws_lambda_powertools/{part}/" for part in (
-    "event_handler", "utilities/parser", "utilities/auth_alpha", "utilities/parameters",
-    "utilities/circuit_breaker", "utilities/feature_flags", "utilities/kafka", "utilities/data_masking",
-    "utilities/streaming", "utilities/validation", "utilities/idempotency",
-)) + ("pydantic/v1/", "pydantic/deprecated/", "pydantic/experimental/", "pydantic/mypy.py", "holidays/financial/")
+SOURCE_ONLY = ("aws_lambda_powertools/utilities/parser/", "pydantic/v1/", "pydantic/deprecated/",
+               "pydantic/experimental/", "pydantic/mypy.py", "holidays/financial/")
 # Not shipped: dnspython, which email-validator loads only for its DNS deliverability check, a check
-# pydantic's ``EmailStr`` never asks for (tests/unit/test_package_bytecode.py holds it to that).
-LEFT_OUT = ("dns/", "dnspython-")
+# pydantic's ``EmailStr`` never asks for (tests/unit/test_package_bytecode.py holds it to that); and the
+# Powertools parts nothing of ours (nor the Powertools parts we use) imports: its HTTP router, idempotency,
+# validation, parameters and the rest (the only reference to the router is inside a function of it).
+POWERTOOLS_UNUSED = ("event_handler", "utilities/auth_alpha", "utilities/parameters", "utilities/circuit_breaker",
+                     "utilities/feature_flags", "utilities/kafka", "utilities/data_masking", "utilities/streaming",
+                     "utilities/validation", "utilities/idempotency")
+LEFT_OUT = ("dns/", "dnspython-", *(f"aws_lambda_powertools/{part}/" for part in POWERTOOLS_UNUSED))
 
 
 def runtimes(template: Path) -> set[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.table import Table, keyed, to_item
+from chalicelib.adapters.dynamo.table import Table, keyed
+from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
 from chalicelib.services.ports import ExternalIds
 
 
@@ -18,10 +19,13 @@ class DynamoExternalIds(ExternalIds):
     def link(self, tenant_id: str, external_id: str, lead_id: str, at: str) -> str:
         item = keyed(keys.external_id(tenant_id, external_id), kind="external_id", tenant_id=tenant_id,
                      external_id=external_id, lead_id=lead_id, at=at)
-        client = self.table.client
+        tx = Transaction(self.table)
+        tx.put("link", item, condition="attribute_not_exists(pk)")
+        # The lead's own note of it: erasing the lead finds the id's item from its partition.
+        tx.put("reverse", keyed(keys.external_link(tenant_id, lead_id, external_id), kind="external_link",
+                                external_hash=keys.external_hash(external_id)))
         try:
-            client.put_item(TableName=self.table.name, Item=to_item(item),
-                            ConditionExpression="attribute_not_exists(pk)")
-        except client.exceptions.ConditionalCheckFailedException:
+            tx.commit()
+        except TransactionCancelled:
             return self.lead_of(tenant_id, external_id) or lead_id
         return lead_id

@@ -25,6 +25,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | leads in a stage since a time     | gsi1  | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``                     | leads        |
 | a tenant's leads, newest first    | gsi2  | ``T#{t}#LEADS`` / ``{created_at}#{lead}`` (sparse: lead items only)         | leads        |
 | request receipt (idempotency)     | table | ``T#{t}#RCPT#{hash}`` / ``RCPT`` (TTL 24 h)                                 | leads        |
+| a lead's receipts (for erasure)   | table | ``T#{t}#L#{lead}`` / ``RCPT#{hash}`` (TTL 24 h, names the receipt)          | leads        |
 | hand-over (in the lead's part.)   | table | ``T#{t}#L#{lead}`` / ``HO#{handover}``                                      | handovers    |
 | a lead's hand-overs               | table | query ``T#{t}#L#{lead}``, sk begins ``HO#``                                 | handovers    |
 | hand-overs due (sweep)            | gsi1  | ``DUE#{0..3}`` / ``{next_due_at}#{t}#{handover}`` (sparse)                  | handovers    |
@@ -51,6 +52,8 @@ feeds the change consumers (``chalicelib/consumers``).
 | a reseller's unmatched sales      | table | ``T#{t}#RS#{reseller}#UNMATCHED`` / ``{row}`` (the row's hash: sent again, same) | resellers |
 | reseller scorecard per day        | table | ``T#{t}#RSTATS`` / ``{day}#{reseller}`` (one query a report)                | resellers    |
 | end customers reported (feed)     | table | ``T#{t}#ENDCUST`` / ``{reported_at}#{event}`` (since/cursor: one query)     | resellers    |
+| a lead's CRM ids (reverse link)   | table | ``T#{t}#L#{lead}`` / ``EXT#{sha256(external_id)}`` (erasure finds the id's item) | external_ids |
+| a person's erasure (hash only)    | table | ``T#{t}#ERASED#{sha256(e-mail)}`` / ``ERASED``                             | people       |
 | survey (in the lead's partition)  | table | ``T#{t}#L#{lead}`` / ``SV#{survey}``; due in ``gsi1`` like a hand-over     | surveys      |
 | when a person was last surveyed   | table | ``T#{t}#SURVEYED#{sha256(e-mail)}`` / ``LAST`` (the interval rule)          | surveys      |
 | a person who unsubscribed         | table | ``T#{t}#UNSUB#{sha256(e-mail)}`` / ``UNSUB`` (every later survey)           | surveys      |
@@ -282,7 +285,27 @@ def sign_in_used(tenant_id: str, nonce: str) -> Key:
 
 def external_id(tenant_id: str, crm_record_id: str) -> Key:
     """A CRM's own record id (free text of any length) → the lead it was first named with."""
-    return f"T#{tenant_id}#EXT#{hashlib.sha256(crm_record_id.encode()).hexdigest()}", "EXT"
+    return external_id_from_hash(tenant_id, external_hash(crm_record_id))
+
+
+def external_hash(crm_record_id: str) -> str:
+    return hashlib.sha256(crm_record_id.encode()).hexdigest()
+
+
+def external_id_from_hash(tenant_id: str, digest: str) -> Key:
+    return f"T#{tenant_id}#EXT#{digest}", "EXT"
+
+
+EXTERNAL_LINK_PREFIX = "EXT#"
+
+
+def external_link(tenant_id: str, lead_id: str, crm_record_id: str) -> Key:
+    """The lead's own note of a CRM id linked to it, so erasing the lead finds the id's item."""
+    return lead_partition(tenant_id, lead_id), f"{EXTERNAL_LINK_PREFIX}{external_hash(crm_record_id)}"
+
+
+def erasure(tenant_id: str, person: str) -> Key:
+    return f"T#{tenant_id}#ERASED#{person}", "ERASED"
 
 
 def resellers_partition(tenant_id: str) -> str:

@@ -106,6 +106,13 @@ def put_events(tx: Transaction, tenant_id: str, lead_id: str, events: tuple[Time
         tx.put(f"event:{event.event_id}", event_item(tenant_id, lead_id, event, effects if index == carrier else None))
 
 
+def put_receipt_note(tx: Transaction, lead: Lead, receipt: Receipt) -> None:
+    """The lead's note of a receipt naming it (it expires with it), so erasing the lead finds the receipt."""
+    tx.put("receipt_note", keyed((keys.lead_partition(lead.tenant_id, lead.lead_id), f"RCPT#{receipt.key_hash}"),
+                                 kind="receipt_note", receipt_pk=keys.receipt(receipt.tenant_id, receipt.key_hash)[0],
+                                 expires_at=receipt.expires_at))
+
+
 def put_receipt(tx: Transaction, receipt: Receipt) -> None:
     # An expired receipt may linger until DynamoDB's TTL sweep removes it.
     tx.put(RECEIPT_TAG, keyed(keys.receipt(receipt.tenant_id, receipt.key_hash), kind="receipt",

@@ -17,6 +17,7 @@ from chalicelib.adapters.dynamo.lead_codec import (
     put_events,
     put_lead,
     put_receipt,
+    put_receipt_note,
 )
 from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
@@ -44,6 +45,7 @@ class DynamoLeads(LeadRepository):
         lead = outcome.lead
         tx = Transaction(self.table)
         put_receipt(tx, receipt)
+        put_receipt_note(tx, lead, receipt)
         put_lead(tx, lead, expected_version)
         created = {"lead_created": True} if outcome.created else None
         put_events(tx, lead.tenant_id, lead.lead_id, outcome.events, created)
@@ -64,6 +66,7 @@ class DynamoLeads(LeadRepository):
         tx = Transaction(self.table)
         if receipt is not None:
             put_receipt(tx, receipt)
+            put_receipt_note(tx, lead, receipt)
         put_lead(tx, lead, expected_version)
         put_events(tx, lead.tenant_id, lead.lead_id, tuple(events))
         try:
