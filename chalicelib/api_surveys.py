@@ -87,3 +87,24 @@ def survey_report() -> Response:
             "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
             "Content-Disposition": f'attachment; filename="surveys-{report["from"]}-{report["to"]}.csv"'})
     return json_response(report)
+
+
+def _consent_page(token: str, act: bool) -> Response:
+    from chalicelib.rendering import preferred_language
+
+    kind, status, context = container().consent_links.page(token, act)
+    language = preferred_language(header(_request(), "accept-language")) or "da"
+    response = html_response(render_page("consent", language, kind=kind, **{"tenant": "", **context}), status=status)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+@surveys_api.route("/c/{token}", methods=["GET"])
+def consent_page(token: str) -> Response:
+    """The withdraw link of an end customer's e-mail: a page with one button (opening it changes nothing)."""
+    return _consent_page(token, act=False)
+
+
+@surveys_api.route("/c/{token}", methods=["POST"], content_types=FORM_TYPES)
+def withdraw_consent(token: str) -> Response:
+    return _consent_page(token, act=True)

@@ -191,6 +191,14 @@ class Container:
         return self.handovers.sweep(fire=self.fire_due)
 
     @cached_property
+    def consent_links(self) -> Any:
+        """Withdrawing consent from an e-mail's link."""
+        from chalicelib.services.consent import ConsentLinks
+
+        return ConsentLinks(self.repositories.leads, self.repositories.tenancy, self.settings.link_keyring(),
+                            self.settings.public_url, self.clock)
+
+    @cached_property
     def people(self) -> Any:
         """A person's data: export and erasure (GDPR)."""
         from chalicelib.adapters.dynamo.people import DynamoPersonalData
@@ -316,7 +324,7 @@ class Container:
                             lambda: self.notifier, repositories.processed),
             SurveyScheduler(lambda: self.surveys),
             SurveyMail(lambda: self.surveys, lambda: self.notifier.mailer, self.survey_store, repositories.leads,
-                       repositories.processed),
+                       repositories.processed, withdraw_url=lambda t, lead: self.consent_links.url(t, lead)),
             SurveyReport(self.survey_store),
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),

@@ -49,8 +49,11 @@ class SurveyMail:
     """The survey e-mail (and its one reminder) to the end customer, claimed per event so it goes once."""
 
     def __init__(self, surveys: Callable[[], Surveys], mailer: Callable[[], Mailer], store: SurveyStore,
-                 leads: Any, processed: ProcessedEvents):
+                 leads: Any, processed: ProcessedEvents,
+                 withdraw_url: Callable[[str, str], str] = lambda tenant_id, lead_id: ""):
         self.surveys = surveys
+        # Every e-mail to an end customer lets them withdraw their consent (services.consent).
+        self.withdraw_url = withdraw_url
         self.mailer = mailer
         self.store = store
         self.leads = leads
@@ -77,6 +80,7 @@ class SurveyMail:
             question=first.wording(language, values), question_type=first.type,
             answers=[(label, surveys.survey_url(state, step="0", answer=value)) for value, label in answers],
             survey_url=surveys.survey_url(state), unsubscribe=unsubscribe, reminder=event.type == "survey_reminded",
+            withdraw=self.withdraw_url(event.tenant_id, event.lead_id),
             person=lead.name or "")
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         try:

@@ -292,3 +292,28 @@ def test_a_custom_survey_asks_its_own_questions_with_the_placeholders_filled(api
     assert (total["csat"], total["csat_answers"], total["contacted_yes_rate"], total["completed"]) == (1.0, 1, 1.0, 1)
     csv_text = _admin(api, "GET", "/reports/surveys?from=2026-11-23&to=2026-11-30", accept="text/csv").body.decode()
     assert csv_text.splitlines()[0].startswith("survey,sent,answered,completed,response_rate,nps")
+
+
+def test_the_email_lets_the_customer_withdraw_consent_which_stops_later_surveys(api: Api):
+    _journey(api, reminder=None)
+    lead_id, email = _accepted_lead(api, consent_survey=True)
+    _day_later(api)
+    found = re.search(r"https://api\.leadtrail\.test(/c/\S+)", _surveys_to(api, email)[0])
+    assert found is not None, "every e-mail to a customer carries the withdraw link"
+
+    opened = api.client.http.get(found.group(1), headers={"Accept-Language": "da"})
+    consent_before = json_body(_admin(api, "GET", f"/leads/{lead_id}"))["consent"]
+    pressed = api.client.http.post(found.group(1), headers={**FORM, "Accept-Language": "da"}, body=b"")
+
+    assert opened.status_code == 200 and "Træk mit samtykke tilbage" in opened.body.decode()
+    assert consent_before["survey"]["granted"] is True, "opening the link changed nothing"
+    assert pressed.status_code == 200 and "Dit samtykke er trukket tilbage" in pressed.body.decode()
+    lead = json_body(_admin(api, "GET", f"/leads/{lead_id}"))
+    assert lead["consent"]["survey"]["granted"] is False and lead["consent"]["share_with_producer"]["granted"] is False
+    assert sorted(event["purpose"] for event in lead["timeline"] if event["type"] == "consent_changed") == [
+        "share_with_producer", "survey"]
+    api.clock.advance(days=40)
+    _accepted_lead(api, email=email)
+    _day_later(api)
+    assert len(_surveys_to(api, email)) == 1, "withdrawn: no later survey"
+    assert api.client.http.get(found.group(1) + "x").status_code == 400
