@@ -382,6 +382,8 @@ class JourneyDefinition(_Strict):
     surveys: list[SurveyDefinition] = Field(default_factory=list, max_length=10)
     survey_basis: Literal["consent", "legitimate_interest"] = "consent"
     survey_interval: str = "P30D"
+    # Count this tenant's gaps under its own id too, for an alarm of its own (the template's GapAlarmTenant).
+    alarm_gaps: bool = False
 
     @model_validator(mode="wrap")
     @classmethod

@@ -288,6 +288,7 @@ class Handovers:
             except ConcurrentUpdate:
                 continue
             self._measure(change)
+            self._tenant_gaps(tenant_id, change)
             return {**present(change.state), "changed": True}
         raise Conflict("the hand-over kept changing; try again", field="handover_id")
 
@@ -366,6 +367,12 @@ class Handovers:
                 lead_update = LeadUpdate(lead=moved, expected_version=lead.version, events=(event,))
         self.repository.save_handover_change(change, state.version, lead_update)
 
+    def _tenant_gaps(self, tenant_id: str, change: Change) -> None:
+        """A tenant that asked for its own gap alarm (``alarm_gaps``) gets its gaps counted with its id."""
+        gaps = sum(event.type == "gap" for event in change.events)
+        if gaps and getattr(self.journeys.definition(tenant_id), "alarm_gaps", False):
+            count("TenantGaps", gaps, tenant=tenant_id)
+
     @staticmethod
     def _measure(change: Change) -> None:
         for event in change.events:
@@ -403,6 +410,7 @@ class Handovers:
                 continue
             fired += 1
             self._measure(change)
+            self._tenant_gaps(tenant_id, change)
         latest = self.repository.handover(tenant_id, handover_id)
         return latest.next_due_at if latest else None
 
