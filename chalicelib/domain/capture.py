@@ -81,6 +81,8 @@ class RejectedInput:
     body: str
     tenant_id: str | None = None
     field: str | None = None
+    # Who sent it (the truncated address): what the daily cap on rejected records per sender counts by.
+    sender: str | None = None
 
 
 def event_time(ts: int | float | str | None, now: datetime) -> str:

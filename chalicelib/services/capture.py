@@ -46,10 +46,11 @@ class Capture:
         self.tenancy = tenancy
         self.clock = clock
 
-    def _reject(self, reason: str, source: str, body: str, error: LeadtrailError, tenant_id: str | None = None) -> None:
+    def _reject(self, reason: str, source: str, body: str, error: LeadtrailError, tenant_id: str | None = None,
+                ip: str | None = None) -> None:
         self.pageviews.record_rejected(
             RejectedInput(reason=reason, at=iso(self.clock()), source=source, body=body,
-                          tenant_id=tenant_id, field=error.field)
+                          tenant_id=tenant_id, field=error.field, sender=truncate_ip(ip))
         )
         count("RejectedInput", reason=reason)
 
@@ -60,28 +61,28 @@ class Capture:
         error: LeadtrailError
         if len(body) > MAX_COLLECT_BYTES:
             error = PayloadTooLarge(f"the body may be at most {MAX_COLLECT_BYTES} bytes", field="body")
-            self._reject("too_large", "collect", text, error)
+            self._reject("too_large", "collect", text, error, ip=ip)
             raise error
         try:
             raw = json_document(text)
         except MalformedInput as malformed:
-            self._reject("malformed_json", "collect", text, malformed)
+            self._reject("malformed_json", "collect", text, malformed, ip=ip)
             raise
         try:
             batch = CollectBatch.model_validate(raw)
         except ValidationError as failure:
             bad = invalid(failure)
             error = MalformedInput(bad.message, field=bad.field, details=bad.details)
-            self._reject("invalid_batch", "collect", text, error)
+            self._reject("invalid_batch", "collect", text, error, ip=ip)
             raise error from None
         if len(batch.events) > MAX_EVENTS_PER_BATCH:
             error = PayloadTooLarge(f"at most {MAX_EVENTS_PER_BATCH} events per batch", field="events")
-            self._reject("too_many_events", "collect", text, error)
+            self._reject("too_many_events", "collect", text, error, ip=ip)
             raise error
         try:
             site = self.tenancy.site_for_origin(batch.site, origin)
         except LeadtrailError as refused:
-            self._reject(refused.code, "collect", text, refused)
+            self._reject(refused.code, "collect", text, refused, ip=ip)
             raise
 
         now = self.clock()
@@ -95,7 +96,7 @@ class Capture:
                 bad = invalid(failure, prefix=f"events.{index}.")
                 rejected.append(RejectedInput(
                     reason="invalid_event", at=iso(now), source="collect", tenant_id=site.tenant_id,
-                    body=json.dumps(raw_event, default=str), field=bad.field,
+                    body=json.dumps(raw_event, default=str), field=bad.field, sender=truncate_ip(ip),
                 ))
                 continue
             at = event_time(event.ts, now)
@@ -116,12 +117,12 @@ class Capture:
         try:
             event = PixelQuery.model_validate(dict(query))
         except ValidationError as failure:
-            self._reject("invalid_pixel", "pixel", body, invalid(failure), None)
+            self._reject("invalid_pixel", "pixel", body, invalid(failure), None, ip=ip)
             return False
         try:
             site = self.tenancy.site(event.site)
         except LeadtrailError as refused:
-            self._reject(refused.code, "pixel", body, refused)
+            self._reject(refused.code, "pixel", body, refused, ip=ip)
             return False
         # A no-JS page or an e-mail has no visitor id: the view is still counted, just not stitched.
         visitor_id = event.vid or f"px-{secrets.token_urlsafe(12)}"

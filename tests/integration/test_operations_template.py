@@ -50,3 +50,15 @@ def test_every_function_keeps_its_logs_for_the_set_time():
     for function in functions:
         group = groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{function}}}"})]
         assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}, function
+
+
+def test_a_firewall_rate_limits_each_client_address_and_each_sites_pixel_and_answers_429():
+    resources = _resources()
+    rules = {rule["Name"]: rule for rule in resources["ApiFirewall"]["Properties"]["Rules"]}
+    assert rules["PerAddress"]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    per_site = rules["PixelPerSite"]["Statement"]["RateBasedStatement"]
+    assert per_site["CustomKeys"][0]["QueryArgument"]["Name"] == "site"
+    assert per_site["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/t.gif"
+    assert all(rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429 for rule in rules.values())
+    association = resources["ApiFirewallAssociation"]["Properties"]
+    assert "${RestAPI}/stages/api" in association["ResourceArn"]["Fn::Sub"]

@@ -15,6 +15,10 @@ from chalicelib.domain.capture import PageView, RejectedInput
 from chalicelib.services.ports import PageViewLog, Spam, SpamLog
 
 REJECTED_TTL = timedelta(days=14)
+# At most this many rejected records per sender (truncated address), endpoint and day; the rest are counted
+# (metric RejectedInputCapped) but not kept, so a flood of bad input cannot fill the table.
+REJECTED_PER_SENDER_PER_DAY = 200
+CAP_TTL = timedelta(days=2)
 SPAM_TTL = timedelta(days=30)
 MAX_REJECTED_BODY = 2048
 # Page views are keyed by their event id (their identity), so a read is in no time order: read them all,
@@ -55,7 +59,7 @@ class DynamoCapture(PageViewLog, SpamLog):
         self.table = table
 
     def record_pageviews(self, views: Sequence[PageView], rejected: Sequence[RejectedInput] = ()) -> None:
-        items = [pageview_item(view) for view in views] + [rejected_item(r) for r in rejected]
+        items = [pageview_item(view) for view in views] + [rejected_item(r) for r in rejected if self._within_cap(r)]
         if len(items) == 1:
             self.table.put(items[0])
         elif items:
@@ -64,7 +68,27 @@ class DynamoCapture(PageViewLog, SpamLog):
             self.table.batch_put(list(unique.values()))
 
     def record_rejected(self, rejected: RejectedInput) -> None:
-        self.table.put(rejected_item(rejected))
+        if self._within_cap(rejected):
+            self.table.put(rejected_item(rejected))
+
+    def _within_cap(self, rejected: RejectedInput) -> bool:
+        """Count the record against its sender's daily cap; False (not kept) once the cap is reached."""
+        pk, sk = keys.rejected_cap(rejected.tenant_id, rejected.at[:10],
+                                   f"{rejected.sender or '-'}\n{rejected.source}")
+        client = self.table.client
+        try:
+            client.update_item(
+                TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :expires)",
+                ConditionExpression="attribute_not_exists(n) OR n < :cap",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":cap": {"N": str(REJECTED_PER_SENDER_PER_DAY)},
+                                           ":expires": {"N": str(expiry(rejected.at, CAP_TTL))}})
+        except client.exceptions.ConditionalCheckFailedException:
+            from chalicelib.observability import count
+
+            count("RejectedInputCapped", source=rejected.source)
+            return False
+        return True
 
     def record_spam(self, spam: Spam) -> None:
         self.table.put(keyed(

@@ -17,7 +17,8 @@ feeds the change consumers (``chalicelib/consumers``).
 | record a page view (put, no read) | table | ``T#{t}#V#{vid}`` / ``PV#{event}`` (the event id is its identity)           | capture      |
 | a visitor's page views            | table | query ``T#{t}#V#{vid}``, sk begins ``PV#``                                  | capture      |
 | spam                              | table | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)                          | capture      |
-| rejected input                    | table | ``[T#{t}#]REJECTED#{day}`` / ``{at}#{id}`` (TTL 14 days)                    | capture      |
+| rejected input                    | table | ``[T#{t}#]REJECTED#{day}#{0..7}`` / ``{at}#{id}`` (TTL 14 days, sharded)    | capture      |
+| rejected records per sender a day | table | ``[T#{t}#]REJECTCAP#{day}`` / ``{h(sender, source)}`` (the cap; TTL 2 days) | capture      |
 | visitor → lead link               | table | ``T#{t}#V#{vid}`` / ``LEAD#{lead}``                                         | leads        |
 | a visitor's leads (page views)    | table | query ``T#{t}#V#{vid}``, sk begins ``LEAD#``                                | visitor_leads |
 | lead                              | table | ``T#{t}#L#{lead}`` / ``LEAD``                                               | leads        |
@@ -136,9 +137,24 @@ def spam(tenant_id: str, at: str, unique: str) -> Key:
     return f"T#{tenant_id}#SPAM#{at[:10]}", f"{at}#{unique}"
 
 
+REJECTED_SHARDS = 8
+
+
 def rejected(tenant_id: str | None, at: str, unique: str) -> Key:
+    """Spread over a few partitions per day, so a flood of bad input has no single hot key."""
+    shard = int(hashlib.sha256(unique.encode()).hexdigest(), 16) % REJECTED_SHARDS
+    return rejected_partitions(tenant_id, at[:10])[shard], f"{at}#{unique}"
+
+
+def rejected_partitions(tenant_id: str | None, day: str) -> list[str]:
     prefix = f"T#{tenant_id}#" if tenant_id else ""
-    return f"{prefix}REJECTED#{at[:10]}", f"{at}#{unique}"
+    return [f"{prefix}REJECTED#{day}#{shard}" for shard in range(REJECTED_SHARDS)]
+
+
+def rejected_cap(tenant_id: str | None, day: str, sender_source: str) -> Key:
+    """How many rejected records one sender left today (the cap keeps a flood from filling the table)."""
+    return f"{f'T#{tenant_id}#' if tenant_id else ''}REJECTCAP#{day}", hashlib.sha256(
+        sender_source.encode()).hexdigest()[:20]
 
 
 def lead_partition(tenant_id: str, lead_id: str) -> str:

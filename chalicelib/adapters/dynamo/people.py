@@ -87,8 +87,9 @@ class DynamoPersonalData(PersonalData):
         items: list[dict[str, Any]] = []
         for back in range(REFUSED_DAYS):
             day = (today - timedelta(days=back)).isoformat()
-            for pk, _ in (keys.spam(tenant_id, day, ""), keys.rejected(tenant_id, day, ""),
-                          keys.rejected(None, day, "")):
+            partitions = [keys.spam(tenant_id, day, "")[0], *keys.rejected_partitions(tenant_id, day),
+                          *keys.rejected_partitions(None, day)]
+            for pk in partitions:
                 items += self._items(pk)
         return items
 
