@@ -202,6 +202,17 @@ def change_stream(event: DynamoDBEvent) -> dict[str, Any]:
         metrics.flush_metrics()
 
 
+@app.lambda_function(name="capture")
+def capture(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The capture path behind a Lambda function URL (no API Gateway): snippet, pixel and collect."""
+    from chalicelib.capture_url import handle
+
+    try:
+        return handle(event, container())
+    finally:
+        metrics.flush_metrics()
+
+
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
     return {"status": "ok", "stage": settings().stage}

@@ -1,7 +1,7 @@
 /* Leadtrail snippet: page views, visitor id for forms, consent-aware. No dependencies. */
 (function (w, d) {
   'use strict';
-  var n = w.navigator, me, site, base, vid = null, queue = [], timer = null, on = false, sent = false, last;
+  var n = w.navigator, me, site, base, api, vid = null, queue = [], timer = null, on = false, sent = false, last;
   var VID = 'et_vid', OPT = 'et_optout', ID = /^[A-Za-z0-9_-]{8,64}$/;
 
   function rand(len) {
@@ -125,10 +125,10 @@
 
   function forms() { // a page with a form that posts to Leadtrail gets the script that shows its problems inline
     for (var i = 0; i < d.forms.length; i++) {
-      if (String(d.forms[i].action).indexOf(base + '/forms/') === 0) {
+      if (String(d.forms[i].action).indexOf(api + '/forms/') === 0) {
         var js = d.createElement('script');
         js.async = true;
-        js.src = base + '/snippet-forms.js';
+        js.src = api + '/snippet-forms.js';
         return d.head.appendChild(js);
       }
     }
@@ -139,7 +139,8 @@
     if (!me) return;
     site = me.getAttribute('data-site');
     if (!site) return;
-    base = me.src.replace(/\/snippet\.js([?#].*)?$/, '');
+    base = me.src.replace(/\/snippet\.js([?#].*)?$/, ''); // page views go back where the snippet came from
+    api = me.getAttribute('data-api') || base; // forms go to the API (the capture URL takes page views only)
     var pending = (w.leadtrail && w.leadtrail.q) || [];
     w.leadtrail = function () { try { command.apply(null, arguments); } catch (e) {} };
     d.addEventListener('submit', function (e) { try { field(e.target); } catch (x) {} }, true);

@@ -14,7 +14,7 @@ from tests.conftest import Api
 def test_the_snippet_loads_the_forms_script_only_for_forms_that_post_to_leadtrail():
     script = web.snippet()
 
-    assert "/snippet-forms.js" in script and "base + '/forms/'" in script
+    assert "/snippet-forms.js" in script and "api + '/forms/'" in script and "data-api" in script
     assert "sendBeacon" in script and len(script.encode()) <= 6 * 1024
 
 
