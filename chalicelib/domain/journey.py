@@ -319,10 +319,18 @@ class SurveyDefinition(_Strict):
     expires: str = "P30D"
     language: Literal["da", "en"] | None = None
 
-    @field_validator("delay", "reminder", "expires")
+    @field_validator("reminder", "expires")
     @classmethod
     def _durations(cls, value: str | None) -> str | None:
         return _duration(value) if value is not None else None
+
+    @field_validator("delay")
+    @classmethod
+    def _a_delay(cls, value: str) -> str:
+        from chalicelib.domain.sla import parse_delay
+
+        parse_delay(value)  # zero is allowed: at once
+        return value
 
     @field_validator("questions")
     @classmethod

@@ -64,6 +64,16 @@ def parse_duration(text: str) -> timedelta:
     return duration
 
 
+def parse_delay(text: str) -> timedelta:
+    """A duration that may be zero (``PT0S``: at once), else as ``parse_duration``."""
+    try:
+        return parse_duration(text)
+    except InvalidDuration:
+        if re.fullmatch(r"P(T0+[HMS])?|PT0+[HMS]|P0+D", text.strip().upper()):
+            return timedelta(0)
+        raise
+
+
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("times must carry a time zone")

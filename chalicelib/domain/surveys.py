@@ -109,6 +109,8 @@ class SurveyState:
     answers: Mapping[str, Any] = field(default_factory=dict)
     completed_at: str | None = None
     skipped_because: str | None = None
+    # Whether a "no" to the contact question has disputed the hand-over already (it does so once).
+    disputed: bool = False
     version: int = 0
 
     @property
@@ -242,14 +244,14 @@ def answer(state: SurveyState, questions: Sequence[Question], given: Mapping[str
         events.append(_event(new_id, "survey_answered", at, state, len(events), question=question_id,
                              question_type=question.type, answer=value, previous=previous, first_answer=first,
                              checks_contact=question.checks_contact))
-        disputed_before = state.answers.get(question_id) == "no"
-        if question.checks_contact and value == "no" and handover_status in TAKEN and not disputed_before:
+        if question.checks_contact and value == "no" and handover_status in TAKEN and not state.disputed \
+                and not notify:
             events.append(_event(new_id, "contact_disputed", at, state, len(events), handover_status=handover_status))
             notify.append({"kind": "contact_disputed", "handover_id": state.handover_id, "lead_id": state.lead_id,
                            "owner": state.owner, "reseller": state.reseller or ""})
     done = finish or all(question.question_id in answers for question in questions)
     changed = replace(state, answers=answers, status=ANSWERED if done else state.status,
-                      completed_at=at if done else None)
+                      completed_at=at if done else None, disputed=state.disputed or bool(notify))
     if done:
         events.append(_event(new_id, "survey_completed", at, changed, len(events), answered=len(answers),
                              questions=len(questions)))

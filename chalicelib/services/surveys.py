@@ -95,7 +95,7 @@ class Surveys:
     def schedule(self, tenant_id: str, lead_id: str, trigger: str, handover_id: str | None, at: str) -> list[str]:
         """Plan the journey's surveys ``after`` this event, once per hand-over and survey (a redelivered event
         plans nothing more); each starts its timer from the change stream."""
-        from chalicelib.domain.sla import ALWAYS, parse_duration
+        from chalicelib.domain.sla import ALWAYS, parse_delay, parse_duration
 
         journey = self.journeys.definition(tenant_id)
         definitions = journey.surveys_after(trigger)
@@ -115,7 +115,8 @@ class Surveys:
             survey_id = survey_id_for(lead_id, held.handover_id, survey.name)
             if self.store.survey(tenant_id, survey_id) is not None:
                 continue
-            due = clock.add(parse_iso(at), parse_duration(survey.delay))
+            delay = parse_delay(survey.delay)
+            due = clock.add(parse_iso(at), delay) if delay else parse_iso(at)
             state = SurveyState(
                 tenant_id=tenant_id, survey_id=survey_id, lead_id=lead_id, handover_id=held.handover_id,
                 name=survey.name, status="scheduled", due_at=iso(due),

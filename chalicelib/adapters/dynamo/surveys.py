@@ -22,7 +22,7 @@ CONFLICT_ATTEMPTS = 5
 ROWS_MAX = 1_000_000
 FIELDS = ("tenant_id", "survey_id", "lead_id", "handover_id", "name", "status", "due_at", "expires_at", "owner",
           "reseller", "channel", "campaign", "handover_started_at", "reminder_at", "sent_at", "reminded",
-          "completed_at", "skipped_because")
+          "completed_at", "skipped_because", "disputed")
 
 
 def survey_item(state: SurveyState, version: int) -> dict[str, Any]:
