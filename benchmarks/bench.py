@@ -519,6 +519,9 @@ def main() -> None:
             reports = report_figures(leads)
         for path, (requests, items, took) in reports.items():
             print(f"    {leads:>7,} leads  {path[9:]:<62}{requests:3d} req {items:5d} items {took:7.1f} ms")
+    from benchmarks.cost import report as cost_report
+
+    print("\n".join(cost_report()))
     print("  crediting 100,000 leads of 4 touches, grouped by campaign (s)")
     for model, took in crediting().items():
         print(f"    {model:38s}{took:8.2f}")

@@ -34,6 +34,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | hand-over counters per day        | table | ``T#{t}#STATS`` / ``{day}#ALL`` and ``{day}#O#{owner}``                     | counters     |
 | funnel/ROI counters (a report:    | table | ``T#{t}#FUNNEL`` / ``{dim}#{day}#{lead_type}#{group}``; a report queries    | funnel       |
 |   one query per dimension)        |       | sk between ``{dim}#{from}`` and ``{dim}#{to}#~``                            |              |
+| visitors of a day (all groups)    | table | ``T#{t}#FUNNEL`` / ``VISITORS#{day}`` (attribute ``{dim}|{group}``: count)  | funnel       |
 | a lead's funnel state             | table | ``T#{t}#L#{lead}`` / ``FUNNEL`` (stages reached, owner, won credit)         | funnel       |
 | webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
 | a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
@@ -178,6 +179,11 @@ def funnel_partition(tenant_id: str) -> str:
 
 def funnel_row(tenant_id: str, dim: str, day: str, lead_type: str, group: str) -> Key:
     return funnel_partition(tenant_id), f"{dim}#{day}#{lead_type}#{group}"
+
+
+def funnel_visitors_day(tenant_id: str, day: str) -> Key:
+    """A day's distinct visitors, every dimension's groups in one item (a landing is one update, not six)."""
+    return funnel_partition(tenant_id), f"VISITORS#{day}"
 
 
 def funnel_row_parts(sort_key: str) -> tuple[str, str, str, str]:

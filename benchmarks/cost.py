@@ -1,0 +1,215 @@
+"""The cost model: DynamoDB and Lambda requests per page view and per lead, measured, priced at list prices.
+
+Measured (moto in-process, counting every DynamoDB call the code makes, the change-stream consumers included):
+visitors browse (each lands from a campaign and views ``PAGES_PER_VISIT`` pages in all), some send the form. Priced with the list prices
+below (us-east-1, on-demand, as published by AWS; check them for your region): capacity units are derived from
+the calls (a standard write of an item up to 1 KB is 1 WRU, a transactional one 2 per item; a consistent read of
+up to 4 KB 1 RRU, an eventually consistent one 0.5; a query's items are counted at 0.5 RRU each, which over-counts
+small items). Lambda duration is the capture handler's measured median plus the stream consumers' measured time per page view,
+on this machine at 512 MB: only an estimate of Lambda's, which runs on other CPUs and bills at least 1 ms a call.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections import Counter
+from typing import Any
+
+PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since November 2024)
+    "api_gateway_rest_per_million": 3.50,
+    "lambda_request_per_million": 0.20,
+    "lambda_gb_second": 0.0000166667,
+    "dynamodb_wru_per_million": 0.625,
+    "dynamodb_rru_per_million": 0.125,
+}
+MEMORY_GB = 0.5
+STREAM_BATCH = 10
+VISITORS = 400
+LEAD_EVERY = 20
+PAGES_PER_VISIT = 4  # a landing and three pages inside the site
+
+
+class Meter:
+    """DynamoDB calls and the capacity units they cost, from the request parameters."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.wru = 0.0
+        self.rru = 0.0
+
+    def before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        name = model.name
+        self.calls[name] += 1
+        if name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self.wru += 1
+        elif name == "BatchWriteItem":
+            self.wru += sum(len(requests) for requests in params.get("RequestItems", {}).values())
+        elif name == "TransactWriteItems":
+            self.wru += 2 * len(params.get("TransactItems", []))
+        elif name == "GetItem":
+            self.rru += 1 if params.get("ConsistentRead") else 0.5
+        elif name == "BatchGetItem":
+            self.rru += 0.5 * sum(len(table["Keys"]) for table in params.get("RequestItems", {}).values())
+
+    def after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if model.name == "Query":
+            self.rru += max(0.5, 0.5 * len(parsed.get("Items", [])))
+
+    def take(self) -> tuple[dict[str, int], float, float]:
+        taken = (dict(self.calls), self.wru, self.rru)
+        self.calls.clear()
+        self.wru = self.rru = 0.0
+        return taken
+
+
+def inside_event(vid: str, page: int) -> dict[str, Any]:
+    """A page view inside the site (its referrer is the site): navigation, not a landing."""
+    import json
+
+    from benchmarks.bench import event
+
+    body = json.dumps({"site": "demo", "vid": vid, "events": [{
+        "type": "pageview", "title": "Produkter", "ref": "https://www.nordlys-solar.dk/priser",
+        "url": f"https://www.nordlys-solar.dk/produkter/{page}"}]})
+    return event("POST", "/collect", "/collect", {"Content-Type": "text/plain",
+                                                  "Origin": "https://www.nordlys-solar.dk"}, body)
+
+
+def measure() -> dict[str, Any]:
+    import boto3
+    from moto import mock_aws
+
+    from benchmarks.bench import collect_event, demo_wiring, form_event
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        meter = Meter()
+        client.meta.events.register("before-parameter-build.dynamodb.*", meter.before)
+        client.meta.events.register("after-call.dynamodb.*", meter.after)
+        from chalicelib import bootstrap
+
+        wiring = demo_wiring(client, "cost-journey")
+        bootstrap.use(wiring)
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        from app import app
+        from chalicelib.local import emulator
+        from chalicelib.observability import logger
+
+        emulator.snapshot_touched_items()
+        emulator.query_one_partition()
+        logger.setLevel("WARNING")
+        shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].get_table("cost-journey").stream_shard
+        position = len(shard.items)
+
+        def drain() -> int:
+            """Every stream record until none is left (the consumers' own writes are records too)."""
+            nonlocal position
+            handled = 0
+            while records := [record.to_json() for record in shard.items[position:]]:
+                position += len(records)
+                handled += len(records)
+                for start in range(0, len(records), STREAM_BATCH):
+                    wiring.change_stream.handle_batch({"Records": records[start:start + STREAM_BATCH]})
+            return handled
+
+        app(collect_event("warmupcost000001"), None)  # warm: the site lookup is cached, as in a warm Lambda
+        app(form_event("warmup@cost.dk", "warmupcost000001"), None)
+        drain()
+        meter.take()
+        capture_ms: list[float] = []
+        records = 0
+        for visitor in range(VISITORS):
+            vid = f"costvisitor{visitor:06d}"
+            for page in range(PAGES_PER_VISIT):
+                request = collect_event(vid) if page == 0 else inside_event(vid, page)
+                began = time.perf_counter()
+                app(request, None)
+                capture_ms.append((time.perf_counter() - began) * 1000)
+        capture = meter.take()
+        began = time.perf_counter()
+        records += drain()
+        stream_seconds = time.perf_counter() - began
+        consumed = meter.take()
+        stream_records_per_view = records / (PAGES_PER_VISIT * VISITORS)
+        leads, records = 0, 0
+        form_ms: list[float] = []
+        for visitor in range(0, VISITORS, LEAD_EVERY):
+            began = time.perf_counter()
+            answer = app(form_event(f"kunde{visitor}@cost.dk", f"costvisitor{visitor:06d}"), None)
+            form_ms.append((time.perf_counter() - began) * 1000)
+            assert answer["statusCode"] == 201, answer
+            leads += 1
+        form = meter.take()
+        records += drain()
+        form_consumed = meter.take()
+        bootstrap.use(None)
+    views = PAGES_PER_VISIT * VISITORS
+    return {
+        "views": views, "leads": leads,
+        "view_calls": {name: count / views for name, count in capture[0].items()},
+        "view_wru": capture[1] / views, "view_rru": capture[2] / views,
+        "view_stream_wru": consumed[1] / views, "view_stream_rru": consumed[2] / views,
+        "stream_records_per_view": stream_records_per_view,
+        "capture_ms": statistics.median(capture_ms),
+        "stream_ms_per_view": stream_seconds * 1000 / views,
+        "lead_wru": (form[1] + form_consumed[1]) / leads, "lead_rru": (form[2] + form_consumed[2]) / leads,
+        "lead_stream_records": records / leads, "form_ms": statistics.median(form_ms),
+    }
+
+
+def per_million_views(figures: dict[str, Any], through_api_gateway: bool) -> dict[str, float]:
+    million = 1_000_000
+    invocations = million * (1 + figures["stream_records_per_view"] / STREAM_BATCH)
+    cost = {
+        "api_gateway": PRICES["api_gateway_rest_per_million"] if through_api_gateway else 0.0,
+        "lambda_requests": invocations / million * PRICES["lambda_request_per_million"],
+        "lambda_duration": million * (figures["capture_ms"] + figures["stream_ms_per_view"]) / 1000 * MEMORY_GB
+        * PRICES["lambda_gb_second"],
+        "dynamodb": (figures["view_wru"] + figures["view_stream_wru"]) * PRICES["dynamodb_wru_per_million"]
+        + (figures["view_rru"] + figures["view_stream_rru"]) * PRICES["dynamodb_rru_per_million"],
+    }
+    cost["total"] = sum(cost.values())
+    return cost
+
+
+def per_thousand_leads(figures: dict[str, Any]) -> float:
+    thousand = 1000
+    return (thousand * PRICES["api_gateway_rest_per_million"] / 1e6
+            + thousand * (1 + math.ceil(figures["lead_stream_records"]) / STREAM_BATCH) * PRICES[
+                "lambda_request_per_million"] / 1e6
+            + thousand * figures["form_ms"] / 1000 * MEMORY_GB * PRICES["lambda_gb_second"]
+            + thousand * figures["lead_wru"] * PRICES["dynamodb_wru_per_million"] / 1e6
+            + thousand * figures["lead_rru"] * PRICES["dynamodb_rru_per_million"] / 1e6)
+
+
+def report() -> list[str]:
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures = measure()
+    before, after = per_million_views(figures, True), per_million_views(figures, False)
+    return [
+        f"  cost model ({figures['views']} page views of {VISITORS} visitors, {figures['leads']} leads; "
+        "list prices us-east-1)",
+        f"    per page view: capture {figures['view_wru']:.2f} WRU {figures['view_rru']:.2f} RRU, "
+        f"stream consumers {figures['view_stream_wru']:.2f} WRU {figures['view_stream_rru']:.2f} RRU, "
+        f"{figures['stream_records_per_view']:.2f} stream records; handler {figures['capture_ms']:.2f} ms, "
+        f"consumers {figures['stream_ms_per_view']:.2f} ms "
+        f"{ {name: round(value, 2) for name, value in figures['view_calls'].items()} }",
+        f"    per 1M page views through API Gateway   ${before['total']:7.2f}  "
+        + "  ".join(f"{name} {value:.2f}" for name, value in before.items() if name != "total"),
+        f"    per 1M page views through the capture URL ${after['total']:5.2f}  "
+        + "  ".join(f"{name} {value:.2f}" for name, value in after.items() if name != "total"),
+        f"    per lead: {figures['lead_wru']:.1f} WRU {figures['lead_rru']:.1f} RRU, "
+        f"{figures['lead_stream_records']:.1f} stream records, form {figures['form_ms']:.1f} ms; "
+        f"per 1,000 leads ${per_thousand_leads(figures):.4f}",
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(report()))
