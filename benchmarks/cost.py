@@ -1,12 +1,13 @@
 """The cost model: DynamoDB and Lambda requests per page view and per lead, measured, priced at list prices.
 
 Measured (moto in-process, counting every DynamoDB call the code makes, the change-stream consumers included):
-visitors browse (each lands from a campaign and views ``PAGES_PER_VISIT`` pages in all), some send the form. Priced with the list prices
-below (us-east-1, on-demand, as published by AWS; check them for your region): capacity units are derived from
-the calls (a standard write of an item up to 1 KB is 1 WRU, a transactional one 2 per item; a consistent read of
-up to 4 KB 1 RRU, an eventually consistent one 0.5; a query's items are counted at 0.5 RRU each, which over-counts
-small items). Lambda duration is the capture handler's measured median plus the stream consumers' measured time per page view,
-on this machine at 512 MB: only an estimate of Lambda's, which runs on other CPUs and bills at least 1 ms a call.
+visitors browse (each lands from a campaign and views ``PAGES_PER_VISIT`` pages in all), some send the form.
+Priced with the list prices below (us-east-1, on-demand, as published by AWS; check them for your region):
+capacity units are derived from the calls (a standard write of an item up to 1 KB is 1 WRU, a transactional one
+2 per item; a consistent read of up to 4 KB 1 RRU, an eventually consistent one 0.5; a query's items are counted
+at 0.5 RRU each, which over-counts small items). Lambda duration is the capture handler's measured median plus
+the stream consumers' measured time per page view, on this machine at 512 MB: only an estimate of Lambda's,
+which runs on other CPUs and bills at least 1 ms a call.
 """
 
 from __future__ import annotations
