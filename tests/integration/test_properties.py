@@ -1,7 +1,8 @@
 """Property-based tests of the public and admin edges: whatever is sent, never a 5xx, and nothing stored on a 4xx.
 
 Rejected-input records (pk containing ``REJECTED#``) and their daily cap counters (``REJECTCAP#``) are kept on
-purpose, so"""
+purpose, so they are left out of the comparison.
+"""
 
 from __future__ import annotations
 
