@@ -104,6 +104,7 @@ def measure() -> dict[str, Any]:
         emulator.query_one_partition()
         logger.setLevel("WARNING")
         shard = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].get_table("cost-journey").stream_shard
+        assert shard is not None, "the journey table has no stream"
         position = len(shard.items)
 
         def drain() -> int:

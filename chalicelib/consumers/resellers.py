@@ -54,7 +54,7 @@ def outcome_counters(details: dict[str, Any]) -> dict[str, int]:
         add(outcome, 1)
         if outcome == "won":
             add("revenue_cents", _cents(details.get("value")))
-    return counts
+    return {name: delta for name, delta in counts.items() if delta}
 
 
 class ResellerScorecard:
