@@ -154,6 +154,10 @@ class HandoverState:
             return self.candidate_resellers[self.candidates.index(owner)]
         return None
 
+    def successor(self, declined: Sequence[str]) -> str | None:
+        """Who would get it next: never one who declined; on a reseller route never back to one that had it."""
+        return next_owner(self.candidates, self.owner, declined, wrap=not self.candidate_resellers)
+
     def held_by(self, owner: str) -> HandoverState:
         """The state with ``owner`` holding it, and their reseller with them."""
         return replace(self, owner=owner, reseller=self.reseller_of(owner))
@@ -410,7 +414,7 @@ def fire_next_step(state: HandoverState, now: datetime, new_id: NewId, outcome_k
         return Change(state=moved, events=(event,),
                       notifications=(_notification("escalation", step.to, state, state.accept_due_at),))
     if step.action == "reassign":
-        successor = next_owner(state.candidates, state.owner, state.declined_by)
+        successor = state.successor(state.declined_by)
         if successor is None:
             event = _event(new_id, "reassign_skipped", at, state, 0, owner=state.owner,
                            reason="no other eligible owner", **details)
@@ -535,7 +539,7 @@ def decline(state: HandoverState, actor: Actor, reason: str | None, now: datetim
     at = iso(now)
     declined_by = (*state.declined_by, state.owner)
     declined = _event(new_id, "declined", at, state, 0, owner=state.owner, reason=reason, by=by)
-    successor = next_owner(state.candidates, state.owner, declined_by)
+    successor = state.successor(declined_by)
     if successor is None:
         cause = NOBODY_LEFT if passed_over else EVERYONE_DECLINED
         gap = _gap(replace(state, declined_by=declined_by), at, new_id, 1, cause=cause)

@@ -208,7 +208,7 @@ def check_registration(reseller_id: str, handovers: Sequence[HandoverState], now
     recent = sorted((state for state in handovers if parse_iso(state.started_at) >= since),
                     key=lambda state: state.started_at, reverse=True)
     for state in recent:
-        if state.reseller == reseller_id:
+        if state.reseller == reseller_id and state.status in RUNNING:
             return RegistrationCheck(already=state)
         others = [name for name in offered_resellers(state) if name != reseller_id]
         if others:

@@ -66,12 +66,17 @@ def candidates(route: Route, lead_fields: Mapping[str, str | None], turns: Turns
     return [route.fallback]
 
 
-def next_owner(candidate_list: Sequence[str], current: str | None, declined: Sequence[str]) -> str | None:
-    """The next eligible owner after ``current``: never one who declined, never ``current`` again."""
+def next_owner(candidate_list: Sequence[str], current: str | None, declined: Sequence[str],
+               wrap: bool = True) -> str | None:
+    """The next eligible owner after ``current``: never one who declined, never ``current`` again.
+
+    ``wrap``: after the last candidate, start again from the first (own sales: a reassignment back to an earlier
+    owner is a new offer to them); without it (resellers) the lead never goes back to one that had it.
+    """
     if not candidate_list:
         return None
     start = candidate_list.index(current) + 1 if current in candidate_list else 0
-    ordered = list(candidate_list[start:]) + list(candidate_list[:start])
+    ordered = list(candidate_list[start:]) + (list(candidate_list[:start]) if wrap else [])
     for owner in ordered:
         if owner != current and owner not in declined:
             return owner

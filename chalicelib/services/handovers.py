@@ -31,7 +31,7 @@ from chalicelib.domain.handover import (
     rescue_id_for,
 )
 from chalicelib.domain.leads import Lead, TimelineEvent
-from chalicelib.domain.routing import candidates, next_owner
+from chalicelib.domain.routing import candidates
 from chalicelib.domain.sla import ALWAYS, parse_duration
 from chalicelib.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound, WrongState
 from chalicelib.observability import count, logger, seconds, traced
@@ -241,7 +241,7 @@ class Handovers:
         from chalicelib.services.tenancy import availability_of
 
         others = [owner for owner in route_owners(definition.route) if owner not in state.candidates]
-        if not others or next_owner(state.candidates, state.owner, (*state.declined_by, state.owner)):
+        if not others or state.successor((*state.declined_by, state.owner)):
             return []  # someone is left to offer it to: the decline does not end in a gap
         availability = availability_of(self.contacts, state.tenant_id, others)
         return [owner for owner in others if owner in availability and not availability[owner].available_at(iso(now))]

@@ -99,24 +99,8 @@ class DynamoFunnel(FunnelStore):
                   for name, value in counters.items() if name == "visitors" and value}
         tx = Transaction(self.table)
         tx.put(DONE_TAG, done_item(CONSUMER, mark, self.done_ttl), condition="attribute_not_exists(pk)")
-        names = {f"#v{index}": name for index, name in enumerate(counts)}
-        values: dict[str, Any] = {f":v{index}": value for index, value in enumerate(counts.values())}
-        values[":kind"] = "funnel_visitors"
-        additions = ", ".join(f"#v{index} :v{index}" for index in range(len(counts)))
-        tx.update("visitors", keys.funnel_visitors_day(tenant_id, day), f"ADD {additions} SET kind = :kind",
-                  values=values, names=names)
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                tx.commit()
-            except TransactionCancelled as cancelled:
-                if DONE_TAG in cancelled.failed:
-                    return False
-                if not cancelled.conflict or attempt == CONFLICT_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.random() * 0.05 * 2**attempt)
-                continue
-            return True
-        return True
+        tx.add_counts("visitors", keys.funnel_visitors_day(tenant_id, day), counts, "funnel_visitors")
+        return tx.commit_once(DONE_TAG, CONFLICT_ATTEMPTS)
 
     @staticmethod
     def _chunks(deltas: Deltas, extra: int) -> list[Deltas]:

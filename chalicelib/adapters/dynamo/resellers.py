@@ -4,8 +4,6 @@ gsi2) and the ledger (customers by keyed e-mail hash, unmatched sales, the score
 from __future__ import annotations
 
 import base64
-import random
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -208,24 +206,8 @@ class DynamoResellers(ResellerDirectory, ResellerLedger):
 
     @staticmethod
     def _add(tx: Transaction, tenant_id: str, day: str, reseller_id: str, counts: Mapping[str, int]) -> None:
-        names = {f"#c{index}": name for index, name in enumerate(counts)}
-        values: dict[str, Any] = {f":c{index}": value for index, value in enumerate(counts.values())}
-        values[":kind"] = "reseller_stats"
-        additions = ", ".join(f"#c{index} :c{index}" for index in range(len(counts)))
-        tx.update("row", keys.reseller_stats_row(tenant_id, day, reseller_id), f"ADD {additions} SET kind = :kind",
-                  values=values, names=names)
+        tx.add_counts("row", keys.reseller_stats_row(tenant_id, day, reseller_id), dict(counts), "reseller_stats")
 
     @staticmethod
     def _commit(tx: Transaction, once_tag: str) -> bool:
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                tx.commit()
-            except TransactionCancelled as cancelled:
-                if once_tag in cancelled.failed:
-                    return False
-                if not cancelled.conflict or attempt == CONFLICT_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.random() * 0.05 * 2**attempt)
-                continue
-            return True
-        return True
+        return tx.commit_once(once_tag, CONFLICT_ATTEMPTS)

@@ -3,8 +3,6 @@ index like a hand-over; the person-level rules; the survey report's counters, ea
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +16,6 @@ from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services.survey_ports import SurveyRow, SurveyStore
 
 CONSUMER = "survey-report"
-CONFLICT_ATTEMPTS = 5
 ROWS_MAX = 1_000_000
 FIELDS = ("tenant_id", "survey_id", "lead_id", "handover_id", "name", "status", "due_at", "expires_at", "owner",
           "reseller", "channel", "campaign", "handover_started_at", "reminder_at", "sent_at", "reminded",
@@ -102,24 +99,9 @@ class DynamoSurveys(SurveyStore):
         tx = Transaction(self.table)
         tx.put("done", done_item(CONSUMER, mark), condition="attribute_not_exists(pk)")
         for index, ((dim, day, group), counts) in enumerate(kept.items()):
-            names = {f"#c{n}": name for n, name in enumerate(counts)}
-            values: dict[str, Any] = {f":c{n}": value for n, value in enumerate(counts.values())}
-            values[":kind"] = "survey_stats"
-            additions = ", ".join(f"#c{n} :c{n}" for n in range(len(counts)))
-            tx.update(f"row:{index}", keys.survey_stats_row(tenant_id, dim, day, group),
-                      f"ADD {additions} SET kind = :kind", values=values, names=names)
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                tx.commit()
-            except TransactionCancelled as cancelled:
-                if "done" in cancelled.failed:
-                    return False
-                if not cancelled.conflict or attempt == CONFLICT_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.random() * 0.05 * 2**attempt)
-                continue
-            return True
-        return True
+            tx.add_counts(f"row:{index}", keys.survey_stats_row(tenant_id, dim, day, group), dict(counts),
+                          "survey_stats")
+        return tx.commit_once("done")
 
     def report_rows(self, tenant_id: str, dim: str, from_day: str, to_day: str
                     ) -> list[tuple[str, str, dict[str, int]]]:

@@ -6,6 +6,8 @@ Callers never look at DynamoDB's cancellation reasons (a list in the order of th
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,30 @@ class Transaction:
             request["ExpressionAttributeNames"] = names
         self._condition(request, condition, values, False)
         self._items.append((tag, {"Update": request}))
+
+    def add_counts(self, tag: str, key: Key, counts: dict[str, int], kind: str) -> None:
+        """``ADD`` each named count to the item (creating it), marking it with ``kind``."""
+        names = {f"#c{index}": name for index, name in enumerate(counts)}
+        values: dict[str, Any] = {f":c{index}": value for index, value in enumerate(counts.values())}
+        values[":kind"] = kind
+        additions = ", ".join(f"#c{index} :c{index}" for index in range(len(counts)))
+        self.update(tag, key, f"ADD {additions} SET kind = :kind", values=values, names=names)
+
+    def commit_once(self, once_tag: str, attempts: int = 5) -> bool:
+        """Commit; False when ``once_tag``'s condition failed (done before). A conflict with a concurrent
+        writer of the same items is tried again after a short jittered wait; any other cancellation raises."""
+        for attempt in range(attempts):
+            try:
+                self.commit()
+            except TransactionCancelled as cancelled:
+                if once_tag in cancelled.failed:
+                    return False
+                if not cancelled.conflict or attempt == attempts - 1:
+                    raise
+                time.sleep(random.random() * 0.05 * 2**attempt)
+                continue
+            return True
+        return True
 
     def delete(self, tag: str, key: Key) -> None:
         request: dict[str, Any] = {"TableName": self.table.name, "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}}}
