@@ -216,3 +216,12 @@ def capture(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
     return {"status": "ok", "stage": settings().stage}
+
+
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """This API's OpenAPI 3.1 document, generated from the routes and the models at the edges."""
+    from chalicelib.openapi import cached_document
+
+    document = cached_document(settings().public_url or None)
+    return json_response(document, headers={"Cache-Control": "public, max-age=300"})

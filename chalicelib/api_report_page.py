@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.bootstrap import container
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, MalformedInput, PayloadTooLarge
 from chalicelib.http import (
     admin_tenant,
     answers_errors,
@@ -56,10 +56,12 @@ def _page(name: str, language: str | None, status: int = 200, headers: dict[str,
 
 
 def _form(request: Request) -> dict[str, str]:
-    body = raw_body(request, limit=8 * 1024)
+    """The form's fields; a body larger than any of these forms, or with more fields, is none of ours: no fields
+    (so the page says the link or the address is not valid, in the person's language)."""
     try:
+        body = raw_body(request, limit=8 * 1024)
         return dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=20))
-    except ValueError:  # more fields than any of these forms has: nothing in it is ours
+    except (ValueError, PayloadTooLarge, MalformedInput):
         return {}
 
 

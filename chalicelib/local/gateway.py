@@ -1,6 +1,6 @@
 """API Gateway's own answers, locally: a path or method with no route gets the answer that the gateway
 responses of ``infra/template.json`` give in AWS (404 in the one error shape), not chalice's imitation of
-API Gateway's bare 403 "Missing Authentication Token".
+API Gateway's bare 403 "Missing Authentication Token"; a method no route has (TRACE too) is a 405 in that shape.
 
 The local stack installs it; tests apply it with ``answering_unknown_routes``.
 """
@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from chalice.local import ForbiddenError, LocalGateway
+from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway
 
 from chalicelib.local.provision import template
 
@@ -50,9 +50,18 @@ def answering_unknown_routes(handle: Callable[..., dict[str, Any]]) -> Callable[
 _installed = False
 
 
+def _any_method(handler: ChaliceRequestHandler, name: str) -> Any:
+    if name.startswith("do_") and name[3:].isalpha() and name[3:].isupper():
+        return handler._generic_handle
+    raise AttributeError(name)
+
+
 def install() -> None:
     """Patch chalice's local gateway once (the dev server and the test client both use it)."""
     global _installed
     if not _installed:
         LocalGateway.handle_request = answering_unknown_routes(LocalGateway.handle_request)  # type: ignore[method-assign]
+        # The dev server has handlers for the common methods only (http.server answers others with a bare 501);
+        # the gateway answers TRACE, QUERY or any other method like one a route lacks.
+        ChaliceRequestHandler.__getattr__ = _any_method
         _installed = True

@@ -9,15 +9,18 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,3 +143,68 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}-{getattr(page, 'viewport_name', 'page')}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@dataclass
+class OwnStack:
+    """A stack process of a test module's own: its table holds only the seed and what that module sent."""
+
+    base_url: str
+    aws_endpoint: str
+    process: subprocess.Popen[bytes]
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS in /proc/<pid>/status")
+
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb", endpoint_url=self.aws_endpoint, region_name="eu-west-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+
+    def streams(self) -> Any:
+        return boto3.client("dynamodbstreams", endpoint_url=self.aws_endpoint, region_name="eu-west-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+
+
+
+@contextmanager
+def started_stack() -> Iterator[OwnStack]:
+    """Start ``python -m chalicelib.local.stack`` on free ports, wait for /health, stop it with Ctrl-C after."""
+    port, aws_port = _free_port(), _free_port()
+    env = {**os.environ, "PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
+
+        def printed() -> str:
+            output.seek(0)
+            return output.read().decode(errors="replace")[-4000:]
+
+        stack = OwnStack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process)
+        deadline = time.monotonic() + 60
+        while not _healthy(stack.base_url):
+            if process.poll() is not None:
+                pytest.fail(f"the local stack exited early:\n{printed()}")
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the local stack did not answer /health within 60 s:\n{printed()}")
+            time.sleep(0.2)
+        yield stack
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail(f"Ctrl-C did not stop the local stack within 30 s:\n{printed()}")
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/health", timeout=5) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

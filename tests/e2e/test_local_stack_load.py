@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -23,15 +21,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, OwnStack, started_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -51,28 +47,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass
-class OwnStack:
-    base_url: str
-    aws_endpoint: str
-    process: subprocess.Popen[bytes]
-
-    def rss_mb(self) -> float:
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        raise AssertionError("no VmRSS in /proc/<pid>/status")
-
-    def dynamodb(self) -> Any:
-        return boto3.client("dynamodb", endpoint_url=self.aws_endpoint, region_name="eu-west-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
-
-    def streams(self) -> Any:
-        return boto3.client("dynamodbstreams", endpoint_url=self.aws_endpoint, region_name="eu-west-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
-
-
 def _call(stack: OwnStack, method: str, path: str, body: dict[str, Any] | None = None,
           headers: dict[str, str] | None = None) -> tuple[int | str, Any]:
     """Status and JSON answer; a failed connection answers its exception's name instead of a status."""
@@ -90,33 +64,8 @@ def _call(stack: OwnStack, method: str, path: str, body: dict[str, Any] | None =
 
 @pytest.fixture(scope="module")
 def own_stack() -> Iterator[OwnStack]:
-    port, aws_port = _free_port(), _free_port()
-    env = {**os.environ, "PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-
-        def printed() -> str:
-            output.seek(0)
-            return output.read().decode(errors="replace")[-4000:]
-
-        stack = OwnStack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process)
-        deadline = time.monotonic() + 60
-        while _call(stack, "GET", "/health")[0] != 200:
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited early:\n{printed()}")
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the local stack did not answer /health within 60 s:\n{printed()}")
-            time.sleep(0.2)
+    with started_stack() as stack:
         yield stack
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            pytest.fail(f"Ctrl-C did not stop the local stack within 30 s:\n{printed()}")
 
 
 def _stream_events(streams: Any, iterator: str) -> list[dict[str, Any]]:
