@@ -72,7 +72,8 @@ class Container:
     def journeys(self) -> Journeys:
         from chalicelib.services.journeys import Journeys
 
-        return Journeys(self.repositories.journeys, self.clock, timedelta(seconds=self.settings.site_cache_seconds))
+        return Journeys(self.repositories.journeys, self.clock, timedelta(seconds=self.settings.site_cache_seconds),
+                        page_views_kept=self.repositories.tenancy.set_page_view_retention)
 
     @cached_property
     def timers(self) -> Timers:
@@ -290,7 +291,8 @@ class Container:
     def change_stream(self) -> ChangeStream:
         """Everything that follows from a change, in order: counters, timers, e-mails, webhooks, owners' activity,
         the funnel, stage moves, and the resellers' scorecard, customer hashes and the producer's feed."""
-        from chalicelib.adapters.dynamo.stream import change_event, page_view
+        from chalicelib.adapters.dynamo.retention import DynamoRetention
+        from chalicelib.adapters.dynamo.stream import change_event, expired_mark, page_view
         from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
         from chalicelib.consumers.funnel import FunnelProjection, VisitorProjection
         from chalicelib.consumers.mail import Mail
@@ -298,6 +300,7 @@ class Container:
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
         from chalicelib.consumers.resellers import EndCustomerFeed, ResellerCustomers, ResellerScorecard
+        from chalicelib.consumers.retention import RetentionExpiry, RetentionMarks
         from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
         from chalicelib.consumers.stream import ChangeStream
         from chalicelib.consumers.surveys import SurveyMail, SurveyReport, SurveyScheduler
@@ -306,6 +309,7 @@ class Container:
         from chalicelib.services.stage_moves import StageMoves
 
         repositories = self.repositories
+        retention = DynamoRetention(repositories.table)
         moves = StageMoves(repositories.leads, repositories.capture, DynamoVisitorLeads(repositories.table),
                            self.journeys, self.clock)
         return ChangeStream(change_event, [
@@ -326,9 +330,12 @@ class Container:
             SurveyMail(lambda: self.surveys, lambda: self.notifier.mailer, self.survey_store, repositories.leads,
                        repositories.processed, withdraw_url=lambda t, lead: self.consent_links.url(t, lead)),
             SurveyReport(self.survey_store),
+            RetentionMarks(retention, self.journeys, repositories.leads),
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),
             StageMovesOnPageViews(moves),
+        ], decode_removal=expired_mark, removal_consumers=[
+            RetentionExpiry(retention, self.journeys, repositories.leads, lambda: self.people, self.clock),
         ])
 
 

@@ -20,17 +20,23 @@ Consumer = Callable[[ChangeEvent], None]
 Decode = Callable[[dict[str, Any]], ChangeEvent | None]
 ViewConsumer = Callable[[PageView], None]
 DecodeView = Callable[[dict[str, Any]], PageView | None]
+RemovalConsumer = Callable[[tuple[str, str]], None]
+DecodeRemoval = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
 class ChangeStream:
-    """Timeline events go to ``consumers``; page views (when ``decode_view`` is given) to ``view_consumers``."""
+    """Timeline events go to ``consumers``; page views (when ``decode_view`` is given) to ``view_consumers``; removed
+    retention marks (``decode_removal``) to ``removal_consumers``."""
 
     def __init__(self, decode: Decode, consumers: Sequence[Consumer], decode_view: DecodeView | None = None,
-                 view_consumers: Sequence[ViewConsumer] = ()):
+                 view_consumers: Sequence[ViewConsumer] = (), decode_removal: DecodeRemoval | None = None,
+                 removal_consumers: Sequence[RemovalConsumer] = ()):
         self.decode = decode
         self.consumers = list(consumers)
         self.decode_view = decode_view
         self.view_consumers = list(view_consumers)
+        self.decode_removal = decode_removal
+        self.removal_consumers = list(removal_consumers)
 
     def handle_record(self, record: DynamoDBRecord) -> None:
         event = self.decode(record.raw_event)
@@ -45,6 +51,10 @@ class ChangeStream:
         view = self.decode_view(record.raw_event) if self.decode_view and self.view_consumers else None
         if view is not None:
             _run_each(self.view_consumers, view)
+            return
+        removed = self.decode_removal(record.raw_event) if self.decode_removal and self.removal_consumers else None
+        if removed is not None:
+            _run_each(self.removal_consumers, removed)
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Each record on its own: a failed one is reported back (and retried, bisected), the others stand."""

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.domain.attribution import Landing, Touch, touch_of
 from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.retention import DEFAULT_PAGE_VIEW_RETENTION, expires_at, parse_period
 
 # A client clock further off than this is not believed; the server's receive time is used instead.
 MAX_CLIENT_SKEW_PAST = timedelta(days=1)
@@ -20,6 +21,8 @@ class Site:
     tenant_id: str
     allowed_origins: tuple[str, ...] = ()
     language: str = "en"
+    # How long a page view is kept unless its visitor becomes a lead (the tenant's journey sets it).
+    page_view_retention: str = DEFAULT_PAGE_VIEW_RETENTION
 
     def allows(self, origin: str | None) -> bool:
         """A request without an Origin header (a server, a pixel in an e-mail) is not foreign."""
@@ -40,6 +43,8 @@ class PageView:
     title: str | None = None
     touch: Touch | None = None
     ip: str | None = None
+    # The epoch second the view expires (a DynamoDB TTL); None once its visitor is a lead.
+    expires_at: int | None = None
 
     def landing(self) -> Landing:
         return Landing(url=self.url, referrer=self.referrer)
@@ -55,7 +60,9 @@ def new_pageview(
     referrer: str | None = None,
     title: str | None = None,
     ip: str | None = None,
+    kept_for: str | None = None,
 ) -> PageView:
+    """A page view; ``kept_for`` (a period such as P13M) sets when it expires."""
     landing = Landing(url=url, referrer=referrer or None)
     return PageView(
         tenant_id=tenant_id,
@@ -68,6 +75,7 @@ def new_pageview(
         title=title or None,
         touch=touch_of(landing),
         ip=ip,
+        expires_at=expires_at(parse_iso(at), parse_period(kept_for)) if kept_for else None,
     )
 
 

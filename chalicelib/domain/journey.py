@@ -392,6 +392,11 @@ class JourneyDefinition(_Strict):
     survey_interval: str = "P30D"
     # Count this tenant's gaps under its own id too, for an alarm of its own (the template's GapAlarmTenant).
     alarm_gaps: bool = False
+    # How long personal data is kept (``chalicelib.domain.retention``): a lead with no event for ``retention`` is
+    # erased (left out: kept until erased by hand); a page view of a visitor who never became a lead expires
+    # ``page_view_retention`` after it was seen.
+    retention: str | None = None
+    page_view_retention: str = "P13M"
 
     @model_validator(mode="wrap")
     @classmethod
@@ -440,6 +445,15 @@ class JourneyDefinition(_Strict):
 
     def survey(self, name: str) -> SurveyDefinition | None:
         return next((survey for survey in self.surveys if survey.name == name), None)
+
+    @field_validator("retention", "page_view_retention")
+    @classmethod
+    def _a_period(cls, value: str | None) -> str | None:
+        from chalicelib.domain.retention import parse_period
+
+        if value is not None:
+            parse_period(value)
+        return value.strip().upper() if value is not None else None
 
     @field_validator("outcome_after", "cycle_after", "survey_interval")
     @classmethod

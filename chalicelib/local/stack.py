@@ -105,8 +105,13 @@ def main() -> int:
     server = create_local_server(factory, HOST, api_port, "local")
     # Step Functions' stand-in: the same deadline handler, run in-process at each due time.
     wiring = bootstrap.Container(mailer_override=PrintingMailer())
-    timers = LocalTimers(lambda tenant, timer_id: wiring.fire_due(tenant, timer_id), system_clock,
-                         sweep=lambda: wiring.sweep())
+    from chalicelib.local.ttl import expire_items
+
+    def sweep() -> int:
+        expire_items(client, TABLE_NAME)  # DynamoDB's TTL, which moto does not run
+        return wiring.sweep()
+
+    timers = LocalTimers(lambda tenant, timer_id: wiring.fire_due(tenant, timer_id), system_clock, sweep=sweep)
     wiring.timers_override = timers
     bootstrap.use(wiring)
     timers.begin()
@@ -129,7 +134,7 @@ def main() -> int:
         f"  AWS endpoint   http://{HOST}:{aws_port}  (table {TABLE_NAME})\n"
         f"  admin keys     demo: {DEMO_ADMIN_KEY}   other: {OTHER_ADMIN_KEY}\n"
         f"  owner keys     {'   '.join(f'{owner}: {key}' for owner, key in DEMO_OWNER_KEYS.items())}\n"
-        f"  timers         in-process, same deadline handler as the state machine\n"
+        f"  timers         in-process, same deadline handler as the state machine; TTL deletions once a minute\n"
         f"  change stream  read from the emulator, same consumers as the Lambda (e-mails print here)\n"
         f"  data           in memory: kept until the stack stops; each start seeds the demo again\n"
         f"  try            curl -H 'Authorization: Bearer {DEMO_ADMIN_KEY}' '{api_origin}/leads?stage=consideration'\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,10 +61,13 @@ def stored_definition(tenant_id: str, document: dict[str, Any]) -> JourneyDefini
 
 
 class Journeys:
-    def __init__(self, repository: JourneyRepository, clock: Clock, ttl: timedelta = timedelta(seconds=60)):
+    def __init__(self, repository: JourneyRepository, clock: Clock, ttl: timedelta = timedelta(seconds=60),
+                 page_views_kept: Callable[[str, str], Any] | None = None):
         self.repository = repository
         self.clock = clock
         self.ttl = ttl
+        # Told the page-view retention of each journey stored (the capture path keeps page views that long).
+        self.page_views_kept = page_views_kept
         self._cache: dict[str, tuple[datetime, JourneyDefinition]] = {}
 
     def definition(self, tenant_id: str) -> JourneyDefinition:
@@ -106,6 +110,8 @@ class Journeys:
             stored = previous
         else:
             stored = self.repository.save_journey(tenant_id, document, iso(self.clock()))
+        if self.page_views_kept is not None:
+            self.page_views_kept(tenant_id, definition.page_view_retention)
         self._cache[tenant_id] = (self.clock(), definition)
         return {"definition": masked(stored.document), "version": stored.version, "updated_at": stored.updated_at}
 

@@ -134,6 +134,9 @@ class TenantRegistry(abc.ABC):
     def save_tenant(self, tenant: Tenant, sites: Sequence[Site], admin_key_hashes: Sequence[str]) -> None: ...
 
     @abc.abstractmethod
+    def set_page_view_retention(self, tenant_id: str, period: str) -> int: ...
+
+    @abc.abstractmethod
     def tenant(self, tenant_id: str) -> Tenant | None: ...
 
     @abc.abstractmethod
@@ -413,3 +416,16 @@ class ExternalIds(abc.ABC):
     @abc.abstractmethod
     def link(self, tenant_id: str, external_id: str, lead_id: str, at: str) -> str:
         """Link the id to the lead unless it is linked already; the lead it is linked to (the first link wins)."""
+
+
+class RetentionStore(abc.ABC):
+    """Each lead's retention mark (its TTL erases the lead) and the expiry of page views."""
+
+    @abc.abstractmethod
+    def mark(self, tenant_id: str, lead_id: str, last_event_at: str, expires_at: int) -> bool: ...
+
+    @abc.abstractmethod
+    def last_event_at(self, tenant_id: str, lead_id: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def keep_page_views(self, tenant_id: str, visitors: Sequence[str]) -> int: ...

@@ -33,7 +33,7 @@ def pageview_item(view: PageView) -> dict[str, Any]:
         keys.pageview(view.tenant_id, view.visitor_id, view.event_id),
         kind="pv", at=view.at, ty=view.type, u=view.url, r=view.referrer, ti=view.title, ip=view.ip,
         ch=touch.channel if touch else None, so=touch.source if touch else None,
-        me=touch.medium if touch else None, ca=touch.campaign if touch else None,
+        me=touch.medium if touch else None, ca=touch.campaign if touch else None, expires_at=view.expires_at,
     )
 
 

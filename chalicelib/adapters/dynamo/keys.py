@@ -14,7 +14,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | a tenant's owners                 | gsi1  | ``T#{t}#OWNERS`` / ``{owner}``                                              | tenancy      |
 | owner by user key (hashed)        | table | ``USERKEY#{sha256}`` / ``USERKEY``                                          | tenancy      |
 | journey definition                | table | ``T#{t}`` / ``JOURNEY``                                                     | journeys     |
-| record a page view (put, no read) | table | ``T#{t}#V#{vid}`` / ``PV#{event}`` (the event id is its identity)           | capture      |
+| record a page view (put, no read) | table | ``T#{t}#V#{vid}`` / ``PV#{event}`` (its identity; TTL: the tenant's P13M)  | capture      |
 | a visitor's page views            | table | query ``T#{t}#V#{vid}``, sk begins ``PV#``                                  | capture      |
 | spam                              | table | ``T#{t}#SPAM#{day}`` / ``{at}#{id}`` (TTL 30 days)                          | capture      |
 | rejected input                    | table | ``[T#{t}#]REJECTED#{day}#{0..7}`` / ``{at}#{id}`` (TTL 14 days, sharded)    | capture      |
@@ -60,6 +60,8 @@ feeds the change consumers (``chalicelib/consumers``).
 | when a person was last surveyed   | table | ``T#{t}#SURVEYED#{sha256(e-mail)}`` / ``LAST`` (the interval rule)          | surveys      |
 | a person who unsubscribed         | table | ``T#{t}#UNSUB#{sha256(e-mail)}`` / ``UNSUB`` (every later survey)           | surveys      |
 | survey report counters            | table | ``T#{t}#SURVEYSTATS`` / ``{dim}#{day}#{group}`` (one query per dimension)   | surveys      |
+| a lead's retention mark           | table | ``T#{t}#L#{lead}`` / ``RETAIN`` (TTL: last event + the tenant's retention)   | retention    |
+| a lead's last event (retention)   | table | query ``T#{t}#L#{lead}``, sk begins ``EV#``, newest first, one item          | retention    |
 """
 
 from __future__ import annotations
@@ -164,6 +166,21 @@ def lead_partition(tenant_id: str, lead_id: str) -> str:
 
 def lead(tenant_id: str, lead_id: str) -> Key:
     return lead_partition(tenant_id, lead_id), "LEAD"
+
+
+RETENTION_MARK = "RETAIN"
+
+
+def retention_mark(tenant_id: str, lead_id: str) -> Key:
+    return lead_partition(tenant_id, lead_id), RETENTION_MARK
+
+
+def lead_of(partition: str) -> tuple[str, str] | None:
+    """The tenant and lead of a lead partition key (``T#{t}#L#{lead}``), or None for any other key."""
+    tenant_part, marker, lead_id = partition.rpartition("#L#")
+    if not marker or not tenant_part.startswith("T#") or not lead_id:
+        return None
+    return tenant_part[2:], lead_id
 
 
 EVENT_PREFIX = "EV#"

@@ -42,3 +42,13 @@ def page_view(record: dict[str, Any]) -> PageView | None:
         return None
     tenant_id, visitor_id = visitor
     return pageview_from(tenant_id, visitor_id, item)
+
+
+def expired_mark(record: dict[str, Any]) -> tuple[str, str] | None:
+    """The tenant and lead of a retention mark that a stream record removed (DynamoDB's TTL, or anyone)."""
+    if record.get("eventName") != "REMOVE":
+        return None
+    key = (record.get("dynamodb") or {}).get("Keys") or {}
+    if key.get("sk", {}).get("S") != keys.RETENTION_MARK:
+        return None
+    return keys.lead_of(str(key.get("pk", {}).get("S", "")))

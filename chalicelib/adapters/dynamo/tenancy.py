@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.table import Table, from_item, keyed, to_item
 from chalicelib.domain.capture import Site
+from chalicelib.domain.retention import DEFAULT_PAGE_VIEW_RETENTION
 from chalicelib.services.ports import Owner, OwnerKey, SiteDirectory, Tenant, TenantRegistry
 
 MAX_OWNERS = 1000
@@ -18,12 +19,14 @@ MAX_OWNERS = 1000
 
 def site_item(site: Site) -> dict[str, Any]:
     return keyed(keys.site(site.site_key), kind="site", tenant_id=site.tenant_id, site_key=site.site_key,
-                 allowed_origins=list(site.allowed_origins), language=site.language)
+                 allowed_origins=list(site.allowed_origins), language=site.language,
+                 page_view_retention=site.page_view_retention)
 
 
 def site_from(item: dict[str, Any]) -> Site:
     return Site(site_key=item["site_key"], tenant_id=item["tenant_id"],
-                allowed_origins=tuple(item.get("allowed_origins", [])), language=item.get("language", "en"))
+                allowed_origins=tuple(item.get("allowed_origins", [])), language=item.get("language", "en"),
+                page_view_retention=item.get("page_view_retention") or DEFAULT_PAGE_VIEW_RETENTION)
 
 
 def owner_fields(owner: Owner) -> dict[str, Any]:
@@ -58,11 +61,29 @@ class DynamoTenancy(SiteDirectory, TenantRegistry):
 
     def save_tenant(self, tenant: Tenant, sites: Sequence[Site], admin_key_hashes: Sequence[str]) -> None:
         items = [keyed(keys.tenant(tenant.tenant_id), kind="tenant", tenant_id=tenant.tenant_id, name=tenant.name,
-                       language=tenant.language)]
+                       language=tenant.language, sites=[site.site_key for site in sites])]
         items += [site_item(site) for site in sites]
         items += [keyed(keys.admin_key(key_hash), kind="admin_key", tenant_id=tenant.tenant_id)
                   for key_hash in admin_key_hashes]
         self.table.batch_put(items)
+
+    def set_page_view_retention(self, tenant_id: str, period: str) -> int:
+        """Every site of the tenant keeps its page views for ``period`` from now on; answers how many sites."""
+        tenant = self.table.get(keys.tenant(tenant_id))
+        changed = 0
+        for site_key in (tenant or {}).get("sites") or []:
+            pk, sk = keys.site(str(site_key))
+            try:
+                self.table.client.update_item(
+                    TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                    UpdateExpression="SET page_view_retention = :period", ConditionExpression="tenant_id = :tenant",
+                    ExpressionAttributeValues={":period": {"S": period}, ":tenant": {"S": tenant_id}})
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                continue  # the site is gone, or another tenant's now
+            changed += 1
+        return changed
 
     def site(self, site_key: str) -> Site | None:
         item = self.table.get(keys.site(site_key))
