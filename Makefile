@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: run test lint typecheck unit package bench clean
+.PHONY: run test lint typecheck unit package bench load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -37,6 +37,10 @@ unit: $(STAMP)
 # The cold-start figures run the packaged zip, so the package is built first.
 bench: package
 	$(PY) -m benchmarks.bench
+
+# A bounded locust run against a local stack of its own, then the exactly-once reconciliation.
+load: $(STAMP)
+	$(PY) -m benchmarks.load --seconds 60 --users 20
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from chalicelib.local.provision import stream_batch_size
+
 PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since November 2024)
     "api_gateway_rest_per_million": 3.50,
     "lambda_request_per_million": 0.20,
@@ -26,7 +28,7 @@ PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since
     "dynamodb_rru_per_million": 0.125,
 }
 MEMORY_GB = 0.5
-STREAM_BATCH = 10
+STREAM_BATCH = stream_batch_size()  # the change stream consumer's, from infra/template.json
 VISITORS = 400
 LEAD_EVERY = 20
 PAGES_PER_VISIT = 4  # a landing and three pages inside the site

@@ -54,13 +54,15 @@ What each patch fixes, and why it is safe:
 ``bound_stream_records``
     ``StreamShard`` keeps every stream record it ever made (the local table has a stream): with the
     change-stream reader in the stack they were the largest thing to grow, more than the table itself
-    (some 70 MB per 1,000 forms). Each stream now keeps its ``STREAM_RECORDS_KEPT`` newest records,
-    as DynamoDB keeps 24 hours: the oldest are dropped and the shard's starting sequence number moves
-    past them, so moto's sequence arithmetic (record n is at ``n - starting_sequence_number``) holds
-    and sequence numbers stay increasing. A reader still before the oldest kept record reads on from
-    it instead of failing (DynamoDB would answer ``TrimmedDataAccessException``, which the local
-    reader does not handle). Safe: the local reader follows the stream within a second, thousands of
-    records ahead of the trim.
+    (some 70 MB per 1,000 forms). Each stream now keeps the ``STREAM_RECORDS_KEPT`` newest records
+    its reader has read, as DynamoDB keeps 24 hours, and every record not read yet: the oldest are
+    dropped and the shard's starting sequence number moves past them, so moto's sequence arithmetic
+    (record n is at ``n - starting_sequence_number``) holds and sequence numbers stay increasing.
+    Records nobody has read are dropped only past ``STREAM_UNREAD_KEPT`` (a reader that far behind
+    is stuck; the drop is printed), because under load the local reader falls minutes behind, and a
+    dropped record is a lost e-mail, hand-over or survey. A reader still before the oldest kept record
+    reads on from it instead of failing (DynamoDB would answer ``TrimmedDataAccessException``, which
+    the local reader does not handle). Safe: the stack has one reader, so "read" is its position.
 
 ``query_one_partition``
     ``Table.query`` starts from ``Table.all_items()``, which lists *and sorts* every item of the table,
@@ -103,6 +105,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import functools
+import sys
 import threading
 import types
 import warnings
@@ -113,6 +116,8 @@ MOTO_VERSION = "5.2.5"
 LISTEN_BACKLOG = 1024
 SHARD_ITERATORS_KEPT = 1000
 STREAM_RECORDS_KEPT = 5_000
+STREAM_UNREAD_KEPT = 200_000
+_READ_TO = "_leadtrail_read_to"
 
 _PATCHED = "_leadtrail_emulator_patch"
 _installed = False
@@ -300,15 +305,26 @@ def bound_stream_records() -> None:
     def make_add(original: Callable[..., Any]) -> Callable[..., Any]:
         def add(self: Any, *args: Any, **kwargs: Any) -> None:
             original(self, *args, **kwargs)
-            excess = len(self.items) - STREAM_RECORDS_KEPT
-            if excess > STREAM_RECORDS_KEPT // 10:  # trimmed in steps, not one record per write
-                del self.items[:excess]
-                self.starting_sequence_number += excess
+            read = min(max(getattr(self, _READ_TO, 0) - self.starting_sequence_number, 0), len(self.items))
+            unread = len(self.items) - read
+            drop = 0
+            if read - STREAM_RECORDS_KEPT > STREAM_RECORDS_KEPT // 10:  # trimmed in steps, not one per write
+                drop = read - STREAM_RECORDS_KEPT
+            if unread - STREAM_UNREAD_KEPT > STREAM_UNREAD_KEPT // 10:
+                drop = len(self.items) - STREAM_UNREAD_KEPT
+                print(f"local stream: its reader is {unread} records behind; the oldest {drop - read} "
+                      "unread records are dropped", file=sys.stderr, flush=True)
+            if drop:
+                del self.items[:drop]
+                self.starting_sequence_number += drop
         return add
 
     def make_get(original: Callable[..., Any]) -> Callable[..., Any]:
         def get(self: Any, start: int, quantity: int) -> Any:
-            return original(self, max(start, self.starting_sequence_number), quantity)
+            start = max(start, self.starting_sequence_number)
+            records = original(self, start, quantity)
+            setattr(self, _READ_TO, max(getattr(self, _READ_TO, 0), start + len(records)))
+            return records
         return get
 
     _wrap(StreamShard, "add", make_add)

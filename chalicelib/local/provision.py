@@ -28,6 +28,15 @@ def table_definitions() -> dict[str, dict[str, Any]]:
     }
 
 
+def stream_batch_size() -> int:
+    """The change stream consumer's batch size, as its event source mapping in the template sets it."""
+    for resource in template()["Resources"].values():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") == "DynamoDB":
+                return int(event["Properties"]["BatchSize"])
+    raise LookupError("the template has no DynamoDB stream event source")
+
+
 def create_tables(client: Any, names: dict[str, str]) -> None:
     """Create each template table under the given physical name (logical id → name); existing ones stay."""
     existing = set(client.list_tables().get("TableNames", []))

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.local.provision import stream_batch_size
 from chalicelib.observability import logger
 
-BATCH = 10
+BATCH = stream_batch_size()  # as the Lambda's event source mapping hands them over
 MAX_RETRIES = 10
 
 

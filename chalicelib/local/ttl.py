@@ -15,8 +15,10 @@ def expire_items(client: Any, table_name: str, now: float | None = None) -> int:
     moment = int(time.time() if now is None else now)
     deleted = 0
     for page in client.get_paginator("scan").paginate(
-            TableName=table_name, ProjectionExpression="pk, sk", FilterExpression="expires_at < :now",
-            ExpressionAttributeValues={":now": {"N": str(moment)}}):
+            TableName=table_name, ProjectionExpression="pk, sk",
+            # As DynamoDB's TTL: an ``expires_at`` that is not a number is no expiry.
+            FilterExpression="attribute_type(expires_at, :number) AND expires_at < :now",
+            ExpressionAttributeValues={":number": {"S": "N"}, ":now": {"N": str(moment)}}):
         for item in page["Items"]:
             client.delete_item(TableName=table_name, Key={"pk": item["pk"], "sk": item["sk"]})
             deleted += 1

@@ -247,6 +247,7 @@ EMULATOR_WITH_TEN_STREAM_RECORDS = """
 import json, socket, boto3
 from chalicelib.local import emulator
 emulator.STREAM_RECORDS_KEPT = 10
+emulator.STREAM_UNREAD_KEPT = 20
 emulator.install()
 from moto.server import ThreadedMotoServer
 from moto.dynamodb.models.dynamo_type import Item
@@ -284,7 +285,11 @@ def pages(**request):
         start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
 
 p1 = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p1"}}}
-behind = streams.get_records(ShardIterator=oldest)["Records"]
+behind_answer = streams.get_records(ShardIterator=oldest)
+behind = behind_answer["Records"]
+for n in range(41, 56):  # fifteen more than the reader has read: unread, so kept although ten is the bound
+    dynamodb.put_item(TableName="t", Item={"pk": {"S": "lag"}, "sk": {"S": f"{n:02d}"}, "g": {"S": "lag"}})
+lagging = streams.get_records(ShardIterator=behind_answer["NextShardIterator"])
 latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
 dynamodb.put_item(TableName="t", Item={"pk": {"S": "new"}, "sk": {"S": "40"}, "g": {"S": "all"}})
 print(json.dumps({
@@ -295,6 +300,7 @@ print(json.dumps({
     "missing_partition": pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p9"}}),
     "index": pages(IndexName="byg", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "all"}}),
     "behind": [(record["dynamodb"]["Keys"]["sk"]["S"], int(record["dynamodb"]["SequenceNumber"])) for record in behind],
+    "lagging": [record["dynamodb"]["Keys"]["sk"]["S"] for record in lagging["Records"]],
     "latest": [record["dynamodb"]["Keys"]["pk"]["S"] for record in streams.get_records(ShardIterator=latest)["Records"]
                ],
     "tracked_items": len(Item.instances_tracked),
@@ -303,8 +309,9 @@ server.stop()
 """
 
 
-def test_emulator_queries_answer_as_moto_does_and_streams_keep_their_newest_records():
-    # Given the patched emulator, keeping ten stream records, and 40 items in three partitions and one index
+def test_emulator_queries_answer_as_moto_does_and_streams_keep_every_unread_record():
+    # Given the patched emulator, keeping ten read and twenty unread stream records, and 40 items in three
+    # partitions and one index
     answer = _python(EMULATOR_WITH_TEN_STREAM_RECORDS)
 
     # Then a partition's query pages hold exactly its items in range-key order, either way
@@ -315,11 +322,13 @@ def test_emulator_queries_answer_as_moto_does_and_streams_keep_their_newest_reco
     assert answer["missing_partition"] == []
     # And an index query pages through every item in the index's key order
     assert [tuple(item) for item in answer["index"]] == [(f"p{n % 3}", f"{n:02d}") for n in range(40)] + [("new", "40")]
-    # And a reader from before the trim reads on from the oldest kept record, in sequence
+    # And a reader from before the trim of unread records reads on from the oldest kept record, in sequence
     behind = answer["behind"]
-    assert 10 <= len(behind) <= 11
+    assert 20 <= len(behind) <= 22
     assert [sk for sk, _ in behind] == [f"{n:02d}" for n in reversed(range(len(behind)))]
     assert [sequence for _, sequence in behind] == sorted({sequence for _, sequence in behind})
+    # And records written while the reader lags are all there for it, though more than ten
+    assert answer["lagging"] == [f"{n:02d}" for n in range(41, 56)]
     assert answer["latest"] == ["new"]
     # And moto no longer keeps every item it ever made
     assert answer["tracked_items"] == 0

@@ -97,3 +97,15 @@ def test_the_template_feeds_the_change_stream_consumer_with_retries_a_failure_qu
     assert {"ses:SendEmail", "states:StartExecution"} <= actions("ChangeStreamRole")
     requests = actions("ApiHandlerRole") | actions("HandoverDeadlineRole")
     assert not {"ses:SendEmail", "states:StartExecution"} & requests
+
+
+def test_a_full_stream_batch_of_slow_webhook_receivers_still_fits_the_consumers_timeout():
+    from chalicelib.adapters.webhooks import HttpWebhookTransport
+    from chalicelib.local.provision import stream_batch_size
+
+    config = json.loads((TEMPLATE.parents[1] / ".chalice" / "config.json").read_text())
+    timeouts = [stage["lambda_functions"]["change_stream"]["lambda_timeout"] for stage in config["stages"].values()
+                if "change_stream" in stage.get("lambda_functions", {})]
+    slowest_delivery = HttpWebhookTransport().timeout
+
+    assert timeouts and stream_batch_size() * slowest_delivery * 2 <= min(timeouts)

@@ -176,3 +176,28 @@ def test_the_local_stack_deletes_expired_items_as_dynamodbs_ttl_would_and_retent
 
     assert _page_views(api, visitor) == []
     assert api.client.http.get(f"/leads/{lead_id}", headers=ADMIN).status_code == 404
+
+
+def test_a_sent_survey_is_no_ttl_expiry_and_the_local_ttl_passes_over_any_expires_at_that_is_not_a_number(api: Api):
+    from chalicelib.local.ttl import expire_items
+
+    survey = {"name": "after-accept", "after": "handover_accepted", "delay": "PT0S", "expires": "P7D"}
+    handover = {"name": "to-sales", "on": "form_submit",
+                "route": {"strategy": "round_robin", "owners": ["sales-a@demo.dk"]}, "sla": {"accept_within": "PT4H"}}
+    assert _journey(api, survey_basis="legitimate_interest", surveys=[survey], handovers=[handover]).status_code == 200
+    lead_id = _form(api, f"karen-{uuid.uuid4().hex[:6]}@kunde.dk")
+    (handover,) = json_body(api.client.http.get(f"/leads/{lead_id}", headers=ADMIN))["handovers"]
+    accept = api.client.http.post(f"/handovers/{handover['handover_id']}/accept", headers=ADMIN, body=b"{}")
+    assert accept.status_code == 200
+    api.drain()
+    api.run_timers()
+    (item,) = [item for item in api.items(keys.lead_partition("demo", lead_id)) if item.get("kind", {}).get("S") ==
+               "survey"]
+    assert item["status"]["S"] == "sent" and "expires_at" not in item and "link_expires_at" in item
+    odd = {"pk": {"S": "ODD#" + uuid.uuid4().hex}, "sk": {"S": "x"}, "expires_at": {"S": "2020-01-01T00:00:00Z"}}
+    api.dynamodb.put_item(TableName=api.repos.table_name, Item=odd)
+
+    expire_items(api.dynamodb, api.repos.table_name, now=int(datetime(2100, 1, 1).timestamp()))
+
+    assert api.items(odd["pk"]["S"]) != []
+    assert any(row["sk"] == item["sk"] for row in api.items(item["pk"]["S"]))

@@ -20,12 +20,14 @@ ROWS_MAX = 1_000_000
 FIELDS = ("tenant_id", "survey_id", "lead_id", "handover_id", "name", "status", "due_at", "expires_at", "owner",
           "reseller", "channel", "campaign", "handover_started_at", "reminder_at", "sent_at", "reminded",
           "completed_at", "skipped_because", "disputed")
+# ``expires_at`` is the table's TTL attribute (an epoch number); a survey's link expiry is stored under its own name.
+STORED_AS = {"expires_at": "link_expires_at"}
 
 
 def survey_item(state: SurveyState, version: int) -> dict[str, Any]:
     item = keyed(keys.survey(state.tenant_id, state.lead_id, state.survey_id), kind="survey",
-                 **{name: getattr(state, name) for name in FIELDS}, answers=dict(state.answers) or None,
-                 version=version)
+                 **{STORED_AS.get(name, name): getattr(state, name) for name in FIELDS},
+                 answers=dict(state.answers) or None, version=version)
     due = state.next_due_at
     if due:
         # Sparse, shared with the hand-overs: the sweep fires a survey whose timer was lost.
@@ -34,7 +36,8 @@ def survey_item(state: SurveyState, version: int) -> dict[str, Any]:
 
 
 def survey_from(item: dict[str, Any]) -> SurveyState:
-    return SurveyState(**{name: item.get(name) for name in FIELDS if name in item},  # type: ignore[arg-type]
+    return SurveyState(**{name: item.get(STORED_AS.get(name, name)) for name in FIELDS  # type: ignore[arg-type]
+                          if STORED_AS.get(name, name) in item},
                        answers=dict(item.get("answers") or {}), version=int(item.get("version", 0)))
 
 
