@@ -170,6 +170,11 @@ class Op:
     csv: bool = False
     auth: bool = True
     tags: tuple[str, ...] = ()
+    returns: Model | None = None  # the success answer's shape (``chalicelib.answers``); any JSON when not said
+
+
+def _answer(name: str) -> Model:
+    return _model(f"chalicelib.answers:{name}")
 
 
 def _q(*names: str, required: tuple[str, ...] = ()) -> tuple[Param, ...]:
@@ -195,23 +200,26 @@ CONTRACT: dict[tuple[str, str], Op] = {
     ("GET", "/t.gif"): Op(answer="gif", auth=False, tags=("capture",), query=(
         Param("site", required=True), Param("url", required=True), *_q("vid", "e", "ref", "title", "ts", "id"))),
     ("POST", "/collect"): Op(ok=(202,), auth=False, tags=("capture",), body=lambda: CollectShape,
-                             body_types=("text/plain", JSON)),
+                             body_types=("text/plain", JSON), returns=_answer("Collected")),
     ("OPTIONS", "/collect"): Op(ok=(204,), answer="empty", auth=False, tags=("capture",), query=_q("site")),
     ("POST", "/forms/{site}"): Op(ok=(201, 303), answer="page", auth=False, tags=("capture",),
-                                  body=lambda: FormFields, body_types=(JSON, *PAGE_FORM)),
+                                  body=lambda: FormFields, body_types=(JSON, *PAGE_FORM),
+                                  returns=_answer("FormAccepted")),
     ("OPTIONS", "/forms/{site}"): Op(ok=(204,), answer="empty", auth=False, tags=("capture",)),
-    ("GET", "/health"): Op(auth=False, tags=("operations",)),
-    ("GET", "/openapi.json"): Op(auth=False, tags=("operations",)),
+    ("GET", "/health"): Op(auth=False, tags=("operations",), returns=_answer("Health")),
+    ("GET", "/openapi.json"): Op(auth=False, tags=("operations",), returns=_answer("ApiDocument")),
     # leads
-    ("GET", "/leads"): Op(query_model=_model("chalicelib.queries:LeadQuery"), tags=("leads",)),
-    ("GET", "/leads/{lead_id}"): Op(tags=("leads",)),
-    ("GET", "/leads/{lead_id}/timeline"): Op(query_model=_model("chalicelib.queries:TimelineQuery"), tags=("leads",)),
+    ("GET", "/leads"): Op(query_model=_model("chalicelib.queries:LeadQuery"), tags=("leads",),
+                          returns=_answer("LeadPage")),
+    ("GET", "/leads/{lead_id}"): Op(tags=("leads",), returns=_answer("LeadDetail")),
+    ("GET", "/leads/{lead_id}/timeline"): Op(query_model=_model("chalicelib.queries:TimelineQuery"), tags=("leads",),
+                                             returns=_answer("Timeline")),
     ("POST", "/leads/{lead_id}/outcome"): Op(ok=(200, 201), body=_model("chalicelib.outcome_body:OutcomeBody"),
                                             tags=("outcomes",)),
     ("POST", "/inbound/{tenant_id}/crm"): Op(ok=(200, 201, 202), body=_model("chalicelib.inbound_body:InboundBody"),
                                             tags=("outcomes",)),
     # hand-overs
-    ("GET", "/handovers/{handover_id}"): Op(tags=("hand-overs",)),
+    ("GET", "/handovers/{handover_id}"): Op(tags=("hand-overs",), returns=_answer("HandoverView")),
     ("GET", "/handovers/{handover_id}/{action}"): Op(answer="page", auth=False, query=TOKEN, tags=("hand-overs",)),
     ("POST", "/handovers/{handover_id}/{action}"): Op(answer="page", query=_q("token"), body=lambda: ReasonBody,
                                                      body_required=False, body_types=(JSON, FORM, "text/plain"),
@@ -237,8 +245,8 @@ CONTRACT: dict[tuple[str, str], Op] = {
     ("POST", "/admin/report-keys"): Op(ok=(201,), body=lambda: ReportKeyBody, tags=("admin",)),
     ("GET", "/admin/report-keys"): Op(tags=("admin",)),
     ("DELETE", "/admin/report-keys/{key_id}"): Op(tags=("admin",)),
-    ("GET", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",)),
-    ("DELETE", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",)),
+    ("GET", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",), returns=_answer("PersonExport")),
+    ("DELETE", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",), returns=_answer("Erasure")),
     # reports
     ("GET", "/reports/handovers"): Op(query=DAYS, tags=("reports",)),
     ("GET", "/reports/funnel"): Op(query=_q("from", "to", "by"), csv=True, tags=("reports",)),
@@ -352,7 +360,7 @@ def _operation(method: str, path: str, entry: Any, op: Op, schemas: dict[str, An
         "summary": summary[:300],
         "tags": list(op.tags),
         "parameters": _parameters(path, op, schemas),
-        "responses": _responses(op),
+        "responses": _responses(op, schemas),
     }
     if op.auth:
         operation["security"] = [{"bearer": []}]
@@ -382,29 +390,31 @@ def _parameters(path: str, op: Op, schemas: dict[str, Any]) -> list[dict[str, An
     return parameters
 
 
-def _content(op: Op, success: bool) -> dict[str, Any]:
+def _content(op: Op, success: bool, schemas: dict[str, Any]) -> dict[str, Any]:
+    answer = _add_model(op.returns(), schemas) if success and op.returns is not None else ANY_JSON
     if op.answer == "page":
-        return {HTML: {"schema": {"type": "string"}}, JSON: {"schema": ANY_JSON}}
+        return {HTML: {"schema": {"type": "string"}}, JSON: {"schema": answer}}
     if not success:
         return {JSON: {"schema": ERROR_REF}}
     if op.answer == "gif":
         return {"image/gif": {"schema": {"type": "string", "contentMediaType": "image/gif"}}}
     if op.answer == "js":
         return {"application/javascript": {"schema": {"type": "string"}}}
-    content: dict[str, Any] = {JSON: {"schema": ANY_JSON}}
+    content: dict[str, Any] = {JSON: {"schema": answer}}
     if op.csv:
         content["text/csv"] = {"schema": {"type": "string"}}
     return content
 
 
-def _responses(op: Op) -> dict[str, Any]:
+def _responses(op: Op, schemas: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status in op.ok:
         answer: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "done")}
         if status not in (204, 303) and op.answer != "empty":
-            answer["content"] = _content(op, success=True)
+            answer["content"] = _content(op, success=True, schemas=schemas)
         responses[str(status)] = answer
-    refused = {"description": "refused: the body names the field at fault", "content": _content(op, success=False)}
+    refused = {"description": "refused: the body names the field at fault",
+               "content": _content(op, success=False, schemas=schemas)}
     if op.answer in ("gif", "js"):
         refused = {"description": "refused", "content": {JSON: {"schema": ERROR_REF}}}
     responses["4XX"] = refused

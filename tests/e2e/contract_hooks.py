@@ -8,7 +8,8 @@ The local stack's stream consumers and timers write too, a moment after the requ
 table did change, the check waits until it is quiet, sends the same request again and looks once more: only a
 refusal that writes each time it is sent fails.
 
-The stack is named by ``CONTRACT_BASE_URL``, ``CONTRACT_AWS_ENDPOINT``, ``CONTRACT_TABLE`` and ``CONTRACT_KEY``.
+The stack is named by ``CONTRACT_BASE_URL``, ``CONTRACT_AWS_ENDPOINT``, ``CONTRACT_TABLE`` and ``CONTRACT_KEY``;
+``CONTRACT_RESELLER_KEY`` is sent instead on the reseller's own routes (``/reseller/...``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ def quiet_snapshot() -> Snapshot:
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    reseller_key = os.environ.get("CONTRACT_RESELLER_KEY")
+    if reseller_key and case.path.startswith("/reseller/"):
+        # The reseller's own routes answer a reseller's key: with the admin key they would only ever say 401.
+        bearer = f"Bearer {reseller_key}"
+        case.headers = {**(case.headers or {}), "Authorization": bearer}
+        if isinstance(kwargs.get("headers"), dict):
+            kwargs["headers"]["Authorization"] = bearer
     _seen["before"] = snapshot()
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,7 @@ SEED = 20261206
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "refusal_changes_nothing")
 KEY = "demo-admin-key"
+RESELLER = "contract-reseller-7q2x"
 
 
 def test_the_running_api_keeps_to_its_openapi_document_and_no_refusal_changes_data(tmp_path: Path):
@@ -37,7 +39,8 @@ def test_the_running_api_keeps_to_its_openapi_document_and_no_refusal_changes_da
         operations = sum(len(methods) for methods in document["paths"].values())
         env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.contract_hooks", "PYTHONPATH": str(ROOT),
                "CONTRACT_BASE_URL": stack.base_url, "CONTRACT_AWS_ENDPOINT": stack.aws_endpoint,
-               "CONTRACT_TABLE": "leadtrail-local", "CONTRACT_KEY": KEY, "NO_COLOR": "1"}
+               "CONTRACT_TABLE": "leadtrail-local", "CONTRACT_KEY": KEY, "NO_COLOR": "1",
+               "CONTRACT_RESELLER_KEY": _reseller_key(stack.base_url)}
         run = subprocess.run(
             [str(Path(sys.executable).with_name("schemathesis")), "run", stack.base_url + "/openapi.json",
              "--header", f"Authorization: Bearer {KEY}", "--checks", ",".join(CHECKS),
@@ -51,6 +54,21 @@ def test_the_running_api_keeps_to_its_openapi_document_and_no_refusal_changes_da
     # Every operation of the document was sent (the OPTIONS preflights count as their own operations).
     assert int(tested.group(1)) >= operations - 1, printed[-3000:]
     assert re.search(r"(\d+) generated, \1 passed", printed), printed[-3000:]
+
+
+def _reseller_key(base_url: str) -> str:
+    """A reseller of the demo tenant, with leads of its own to answer for, and its key."""
+    def call(method: str, path: str, body: Any, key: str = KEY) -> Any:
+        request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), method=method, headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.load(answer)
+
+    call("POST", "/admin/resellers", {"reseller_id": RESELLER, "name": "Kontrakt ApS",
+                                      "contacts": ["kontrakt@forhandler.dk"], "language": "da"})
+    key = str(call("POST", f"/admin/resellers/{RESELLER}/keys", {})["api_key"])
+    call("POST", "/reseller/leads", {"email": "kunde@kontrakt-kunde.dk", "name": "Kurt Kunde"}, key=key)
+    return key
 
 
 def test_a_refusal_that_leaves_an_item_behind_is_named(monkeypatch: pytest.MonkeyPatch):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import uuid
+from typing import Any
 
 import pytest
 import schemathesis
+from jsonschema import Draft202012Validator
 
 from app import app
 from chalicelib import errors
@@ -13,7 +16,7 @@ from chalicelib.domain.journey import JourneyDefinition
 from chalicelib.http import error_response
 from chalicelib.openapi import CONTRACT, DEMO_PATHS, Error, document
 from chalicelib.outcome_body import OutcomeBody
-from tests.conftest import Api, json_body
+from tests.conftest import DEMO_KEY, DEMO_ORIGIN, Api, json_body
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -85,3 +88,54 @@ def test_admin_routes_ask_for_a_key_and_the_end_customers_pages_do_not():
     assert "security" not in doc["paths"]["/s/{token}"]["get"]
     assert "security" not in doc["paths"]["/collect"]["post"]
     assert json.dumps(doc["components"]["securitySchemes"]["bearer"]).count("bearer") == 1
+
+
+def _answer_schema(doc: dict[str, Any], method: str, path: str, status: str) -> dict[str, Any]:
+    schema = doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    return {"components": doc["components"], **schema}
+
+
+def test_the_main_routes_answers_are_the_documented_shapes(api: Api):
+    doc = json_body(api.client.http.get("/openapi.json"))
+    admin = {"Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/json"}
+    handover = {"name": "to-sales", "on": "form_submit",
+                "route": {"strategy": "round_robin", "owners": ["sales-a@demo.dk"]}, "sla": {"accept_within": "PT4H"}}
+    assert api.client.http.put("/admin/journey", headers=admin, body=json.dumps({"handovers": [handover]})
+                               ).status_code == 200
+    email = f"mette-{uuid.uuid4().hex[:6]}@kunde.dk"
+    visitor = "v" + uuid.uuid4().hex[:20]
+    events = [{"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_source=x&utm_medium=cpc", "id": uuid.uuid4().hex[:12]},
+              {"type": "nonsense", "url": "x"}]
+    answers = {
+        ("get", "/health", "200"): api.client.http.get("/health"),
+        ("get", "/openapi.json", "200"): api.client.http.get("/openapi.json"),
+        ("post", "/collect", "202"): api.client.http.post(
+            "/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
+            body=json.dumps({"site": "demo", "vid": visitor, "events": events})),
+        ("post", "/forms/{site}", "201"): api.client.http.post(
+            "/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+            body=json.dumps({"email": email, "name": "Mette Berg", "et_vid": visitor, "phone": "ring mig"})),
+    }
+    lead_id = json_body(answers[("post", "/forms/{site}", "201")])["lead_id"]
+    api.drain()
+    answers[("get", "/leads", "200")] = api.client.http.get("/leads", headers=admin)
+    answers[("get", "/leads/{lead_id}", "200")] = api.client.http.get(f"/leads/{lead_id}", headers=admin)
+    (held,) = json_body(answers[("get", "/leads/{lead_id}", "200")])["handovers"]
+    answers[("get", "/handovers/{handover_id}", "200")] = api.client.http.get(f"/handovers/{held['handover_id']}",
+                                                                              headers=admin)
+    answers[("get", "/admin/people", "200")] = api.client.http.get(f"/admin/people?email={email}", headers=admin)
+    answers[("delete", "/admin/people", "200")] = api.client.http.delete(f"/admin/people?email={email}",
+                                                                         headers=admin)
+    again = api.client.http.delete(f"/admin/people?email={email}", headers=admin)
+
+    for (method, path, status), answer in [*answers.items(), (("delete", "/admin/people", "200"), again)]:
+        assert str(answer.status_code) == status, (method, path, answer.body[:300])
+        schema = _answer_schema(doc, method, path, status)
+        assert schema.get("$ref"), f"{method} {path} answers any JSON"
+        errors = list(Draft202012Validator(schema).iter_errors(json_body(answer)))
+        assert errors == [], (method, path, [error.message for error in errors][:5])
+    assert len(answers) == 9
+    # and the shapes hold something: an answer without its lead is not one
+    lead_schema = _answer_schema(doc, "get", "/leads/{lead_id}", "200")
+    assert not Draft202012Validator(lead_schema).is_valid({**json_body(answers[("get", "/leads/{lead_id}", "200")]),
+                                                           "lead_id": None})
