@@ -80,3 +80,24 @@ def test_a_refusal_that_leaves_an_item_behind_is_named(monkeypatch: pytest.Monke
     assert contract_hooks.changes(after, before) == ["T#demo#LEAD#1 / META (changed)",
                                                      "T#demo#LEAD#2 / META (removed)"]
     assert contract_hooks.changes(before, dict(before)) == []
+
+
+def test_the_reseller_routes_are_sent_with_the_resellers_key_and_the_others_with_the_admin_key(
+        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CONTRACT_RESELLER_KEY", "reseller-key")
+    monkeypatch.setattr(contract_hooks, "snapshot", dict)
+
+    class Case:
+        def __init__(self, path: str):
+            self.path = path
+            self.headers: dict[str, str] | None = {"Authorization": f"Bearer {KEY}"}
+
+    sent = {}
+    for path in ("/reseller/leads/{lead_id}", "/leads/{lead_id}", "/admin/resellers"):
+        case, kwargs = Case(path), {"headers": {"Authorization": f"Bearer {KEY}"}}
+        contract_hooks.before_call(None, case, kwargs)
+        sent[path] = (case.headers or {}).get("Authorization"), kwargs["headers"]["Authorization"]
+
+    assert sent == {"/reseller/leads/{lead_id}": ("Bearer reseller-key", "Bearer reseller-key"),
+                    "/leads/{lead_id}": (f"Bearer {KEY}", f"Bearer {KEY}"),
+                    "/admin/resellers": (f"Bearer {KEY}", f"Bearer {KEY}")}
