@@ -27,12 +27,8 @@ gevent.monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -48,8 +44,8 @@ from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 from benchmarks.reconcile import Sent, reconcile  # noqa: E402
+from chalicelib.local.launch import StackFailed, launched_stack  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 ADMIN_KEY = "demo-admin-key"
 OWNER_KEYS = {"sales-a@demo.dk": "sales-a-key", "sales-b@demo.dk": "sales-b-key"}
 SURVEY_LINK = re.compile(r"https?://[^/\s]+(/s/[A-Za-z0-9_.~-]+)")
@@ -188,12 +184,6 @@ def _read_survey_links() -> None:
 # --- the stack --------------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -252,31 +242,19 @@ def main() -> int:
     if not 0 < options.seconds <= 900 or not 4 <= options.users <= 200:
         parser.error("--seconds must be 1-900 and --users 4-200: the load stays bounded")
 
-    port, aws_port = _free_port(), _free_port()
-    env = {**os.environ, "PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
-    base_url = f"http://127.0.0.1:{port}"
-    ORIGIN["origin"] = base_url
     with tempfile.NamedTemporaryFile(prefix="leadtrail-load-", suffix=".log", delete=False) as log:
         STACK_OUTPUT["path"] = Path(log.name)
-        stack = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
-                                 stdout=log, stderr=subprocess.STDOUT)
-    try:
-        return _run(options, base_url, f"http://127.0.0.1:{aws_port}", stack)
-    finally:
-        stack.send_signal(signal.SIGINT)
+        result: int | None = None
         try:
-            stack.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
+            with launched_stack(log) as stack:
+                ORIGIN["origin"] = stack.base_url
+                result = _run(options, stack.base_url, stack.aws_endpoint)
+        except StackFailed as failure:
+            print(f"{failure}:\n{STACK_OUTPUT['path'].read_text()[-3000:]}", file=sys.stderr)
+        return 2 if result is None else result  # a stack that had to be killed after the run leaves the figures
 
 
-def _run(options: argparse.Namespace, base_url: str, aws_endpoint: str, stack: subprocess.Popen[bytes]) -> int:
-    deadline = time.monotonic() + 60
-    while _request(base_url, "GET", "/health")[0] != 200:
-        if stack.poll() is not None or time.monotonic() > deadline:
-            print(f"the local stack did not start:\n{STACK_OUTPUT['path'].read_text()[-3000:]}", file=sys.stderr)
-            return 2
-        time.sleep(0.3)
+def _run(options: argparse.Namespace, base_url: str, aws_endpoint: str) -> int:
     status, journey = _request(base_url, "GET", "/admin/journey")
     definition = {**journey["definition"], "survey_basis": "legitimate_interest",
                   "surveys": [{"name": "after-accept", "after": "handover_accepted", "delay": "PT0S"}]}

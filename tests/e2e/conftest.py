@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,17 +22,13 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.local.launch import StackFailed, free_port, launched_stack
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -69,7 +64,7 @@ class LocalStack:
 
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
-    port, aws_port = _free_port(), _free_port()
+    port, aws_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
@@ -173,38 +168,13 @@ class OwnStack:
 @contextmanager
 def started_stack() -> Iterator[OwnStack]:
     """Start ``python -m chalicelib.local.stack`` on free ports, wait for /health, stop it with Ctrl-C after."""
-    port, aws_port = _free_port(), _free_port()
-    env = {**os.environ, "PORT": str(port), "LOCAL_AWS_PORT": str(aws_port), "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen([sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-
         def printed() -> str:
             output.seek(0)
             return output.read().decode(errors="replace")[-4000:]
 
-        stack = OwnStack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{aws_port}", process)
-        deadline = time.monotonic() + 60
-        while not _healthy(stack.base_url):
-            if process.poll() is not None:
-                pytest.fail(f"the local stack exited early:\n{printed()}")
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the local stack did not answer /health within 60 s:\n{printed()}")
-            time.sleep(0.2)
-        yield stack
-        process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            pytest.fail(f"Ctrl-C did not stop the local stack within 30 s:\n{printed()}")
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(base_url + "/health", timeout=5) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+            with launched_stack(output) as launched:
+                yield OwnStack(launched.base_url, launched.aws_endpoint, launched.process)
+        except StackFailed as failure:
+            pytest.fail(f"{failure}:\n{printed()}")
