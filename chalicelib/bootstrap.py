@@ -300,7 +300,7 @@ class Container:
         from chalicelib.consumers.owner_activity import OwnerActivity
         from chalicelib.consumers.projections import CounterProjection
         from chalicelib.consumers.resellers import EndCustomerFeed, ResellerCustomers, ResellerScorecard
-        from chalicelib.consumers.retention import RetentionExpiry, RetentionMarks
+        from chalicelib.consumers.retention import LeadPageViews, RetentionExpiry, RetentionMarks
         from chalicelib.consumers.stage_moves import StageMovesOnEvents, StageMovesOnPageViews
         from chalicelib.consumers.stream import ChangeStream
         from chalicelib.consumers.surveys import SurveyMail, SurveyReport, SurveyScheduler
@@ -310,8 +310,8 @@ class Container:
 
         repositories = self.repositories
         retention = DynamoRetention(repositories.table)
-        moves = StageMoves(repositories.leads, repositories.capture, DynamoVisitorLeads(repositories.table),
-                           self.journeys, self.clock)
+        visitor_leads = DynamoVisitorLeads(repositories.table)
+        moves = StageMoves(repositories.leads, repositories.capture, visitor_leads, self.journeys, self.clock)
         return ChangeStream(change_event, [
             CounterProjection(repositories.counters),
             TimerStarter(lambda: self.timers),
@@ -334,6 +334,7 @@ class Container:
         ], decode_view=page_view, view_consumers=[
             VisitorProjection(repositories.funnel),
             StageMovesOnPageViews(moves),
+            LeadPageViews(retention, visitor_leads),
         ], decode_removal=expired_mark, removal_consumers=[
             RetentionExpiry(retention, self.journeys, repositories.leads, lambda: self.people, self.clock),
         ])

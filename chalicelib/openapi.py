@@ -108,6 +108,7 @@ class CollectShape(BaseModel):
     site: str = Field(pattern=r"^[A-Za-z0-9_-]{3,64}$")
     vid: str
     events: list[CollectedEventShape] = Field(min_length=1)
+    lead: Any = Field(False, description="true once this browser sent a Leadtrail form (any other value is no)")
 
 
 class FormFields(BaseModel):
@@ -158,7 +159,8 @@ def _model(path: str) -> Model:
 
 @dataclass(frozen=True)
 class Op:
-    """One route's contract. ``answer``: json, page (HTML for a person, JSON when asked for), gif, js, csv."""
+    """One route's contract. ``answer``: json, page (HTML for a person, JSON when asked for), html (a person's page
+    only; a refusal may still be JSON), gif, js, empty."""
 
     ok: tuple[int, ...] = (200,)
     answer: str = "json"
@@ -198,11 +200,12 @@ CONTRACT: dict[tuple[str, str], Op] = {
     ("GET", "/snippet.js"): Op(answer="js", auth=False, tags=("capture",)),
     ("GET", "/snippet-forms.js"): Op(answer="js", auth=False, tags=("capture",)),
     ("GET", "/t.gif"): Op(answer="gif", auth=False, tags=("capture",), query=(
-        Param("site", required=True), Param("url", required=True), *_q("vid", "e", "ref", "title", "ts", "id"))),
+        Param("site", required=True), Param("url", required=True),
+        *_q("vid", "e", "ref", "title", "ts", "id", "lead"))),
     ("POST", "/collect"): Op(ok=(202,), auth=False, tags=("capture",), body=lambda: CollectShape,
                              body_types=("text/plain", JSON), returns=_answer("Collected")),
     ("OPTIONS", "/collect"): Op(ok=(204,), answer="empty", auth=False, tags=("capture",), query=_q("site")),
-    ("POST", "/forms/{site}"): Op(ok=(201, 303), answer="page", auth=False, tags=("capture",),
+    ("POST", "/forms/{site}"): Op(ok=(200, 201, 303), answer="page", auth=False, tags=("capture",),
                                   body=lambda: FormFields, body_types=(JSON, *PAGE_FORM),
                                   returns=_answer("FormAccepted")),
     ("OPTIONS", "/forms/{site}"): Op(ok=(204,), answer="empty", auth=False, tags=("capture",)),
@@ -215,79 +218,92 @@ CONTRACT: dict[tuple[str, str], Op] = {
     ("GET", "/leads/{lead_id}/timeline"): Op(query_model=_model("chalicelib.queries:TimelineQuery"), tags=("leads",),
                                              returns=_answer("Timeline")),
     ("POST", "/leads/{lead_id}/outcome"): Op(ok=(200, 201), body=_model("chalicelib.outcome_body:OutcomeBody"),
-                                            tags=("outcomes",)),
+                                            tags=("outcomes",), returns=_answer("OutcomeAnswer")),
     ("POST", "/inbound/{tenant_id}/crm"): Op(ok=(200, 201, 202), body=_model("chalicelib.inbound_body:InboundBody"),
-                                            tags=("outcomes",)),
+                                            tags=("outcomes",), returns=_answer("CrmAnswer")),
     # hand-overs
     ("GET", "/handovers/{handover_id}"): Op(tags=("hand-overs",), returns=_answer("HandoverView")),
-    ("GET", "/handovers/{handover_id}/{action}"): Op(answer="page", auth=False, query=TOKEN, tags=("hand-overs",)),
+    ("GET", "/handovers/{handover_id}/{action}"): Op(answer="page", auth=False, query=TOKEN, tags=("hand-overs",),
+                                                     returns=_answer("HandoverPage")),
     ("POST", "/handovers/{handover_id}/{action}"): Op(answer="page", query=_q("token"), body=lambda: ReasonBody,
                                                      body_required=False, body_types=(JSON, FORM, "text/plain"),
-                                                     tags=("hand-overs",)),
+                                                     tags=("hand-overs",), returns=_answer("HandoverStep")),
     ("POST", "/admin/handovers/{handover_id}/rescue"): Op(ok=(200, 201), body=lambda: RescueBody,
-                                                         tags=("hand-overs",)),
-    ("GET", "/outcomes/{handover_id}/{answer}"): Op(answer="page", auth=False, query=TOKEN, tags=("outcomes",)),
+                                                         tags=("hand-overs",), returns=_answer("HandoverStep")),
+    ("GET", "/outcomes/{handover_id}/{answer}"): Op(answer="page", auth=False, query=TOKEN, tags=("outcomes",),
+                                                   returns=_answer("OutcomeLink")),
     ("POST", "/outcomes/{handover_id}/{answer}"): Op(answer="page", auth=False, query=TOKEN, body=lambda: PageForm,
-                                                    body_types=(FORM, JSON, "text/plain"), tags=("outcomes",)),
+                                                    body_types=(FORM, JSON, "text/plain"), tags=("outcomes",),
+                                                    returns=_answer("OutcomeAnswer")),
     # the tenant's set-up
-    ("GET", "/admin/journey"): Op(tags=("admin",)),
-    ("PUT", "/admin/journey"): Op(body=_model("chalicelib.domain.journey:JourneyDefinition"), tags=("admin",)),
-    ("POST", "/admin/owners"): Op(ok=(201,), body=lambda: OwnerBody, tags=("admin",)),
-    ("GET", "/admin/owners"): Op(tags=("admin",)),
-    ("PATCH", "/admin/owners/{owner}"): Op(body=lambda: OwnerChange, tags=("admin",)),
-    ("POST", "/admin/owners/{owner}/keys"): Op(ok=(201,), tags=("admin",)),
-    ("DELETE", "/admin/owners/{owner}/keys/{key_id}"): Op(tags=("admin",)),
-    ("GET", "/admin/webhooks/dead-letters"): Op(tags=("admin",)),
-    ("POST", "/admin/webhooks/dead-letters/{letter_id}/replay"): Op(tags=("admin",)),
+    ("GET", "/admin/journey"): Op(tags=("admin",), returns=_answer("Journey")),
+    ("PUT", "/admin/journey"): Op(body=_model("chalicelib.domain.journey:JourneyDefinition"), tags=("admin",),
+                                  returns=_answer("Journey")),
+    ("POST", "/admin/owners"): Op(ok=(201,), body=lambda: OwnerBody, tags=("admin",), returns=_answer("OwnerMade")),
+    ("GET", "/admin/owners"): Op(tags=("admin",), returns=_answer("OwnerList")),
+    ("PATCH", "/admin/owners/{owner}"): Op(body=lambda: OwnerChange, tags=("admin",), returns=_answer("Owner")),
+    ("POST", "/admin/owners/{owner}/keys"): Op(ok=(201,), tags=("admin",), returns=_answer("OwnerKeyIssued")),
+    ("DELETE", "/admin/owners/{owner}/keys/{key_id}"): Op(tags=("admin",), returns=_answer("OwnerKeyRevoked")),
+    ("GET", "/admin/webhooks/dead-letters"): Op(tags=("admin",), returns=_answer("DeadLetters")),
+    ("POST", "/admin/webhooks/dead-letters/{letter_id}/replay"): Op(tags=("admin",), returns=_answer("Replayed")),
     ("PUT", "/admin/costs"): Op(body=lambda: CostsBody, body_types=(JSON, "text/csv"),
-                                query=_q("currency", "replace_all"), tags=("admin",)),
-    ("GET", "/admin/costs"): Op(query=_q("from", "to", "campaign"), csv=True, tags=("admin",)),
-    ("POST", "/admin/report-keys"): Op(ok=(201,), body=lambda: ReportKeyBody, tags=("admin",)),
-    ("GET", "/admin/report-keys"): Op(tags=("admin",)),
-    ("DELETE", "/admin/report-keys/{key_id}"): Op(tags=("admin",)),
+                                query=_q("currency", "replace_all"), tags=("admin",), returns=_answer("CostsStored")),
+    ("GET", "/admin/costs"): Op(query=_q("from", "to", "campaign"), csv=True, tags=("admin",),
+                                returns=_answer("Costs")),
+    ("POST", "/admin/report-keys"): Op(ok=(201,), body=lambda: ReportKeyBody, tags=("admin",),
+                                       returns=_answer("ReportKeyIssued")),
+    ("GET", "/admin/report-keys"): Op(tags=("admin",), returns=_answer("ReportKeys")),
+    ("DELETE", "/admin/report-keys/{key_id}"): Op(tags=("admin",), returns=_answer("ReportKeyRevoked")),
     ("GET", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",), returns=_answer("PersonExport")),
     ("DELETE", "/admin/people"): Op(query=_q(required=("email",)), tags=("privacy",), returns=_answer("Erasure")),
     # reports
-    ("GET", "/reports/handovers"): Op(query=DAYS, tags=("reports",)),
-    ("GET", "/reports/funnel"): Op(query=_q("from", "to", "by"), csv=True, tags=("reports",)),
-    ("GET", "/reports/roi"): Op(query=_q("from", "to", "by", "model"), csv=True, tags=("reports",)),
-    ("GET", "/reports/resellers"): Op(query=DAYS, csv=True, tags=("reports",)),
-    ("GET", "/reports/surveys"): Op(query=_q("from", "to", "by"), csv=True, tags=("reports",)),
-    ("GET", "/reports"): Op(answer="page", auth=False, query=_q("from", "to", "by", "model", "tenant"),
+    ("GET", "/reports/handovers"): Op(query=DAYS, tags=("reports",), returns=_answer("HandoverReport")),
+    ("GET", "/reports/funnel"): Op(query=_q("from", "to", "by"), csv=True, tags=("reports",),
+                                   returns=_answer("FunnelReport")),
+    ("GET", "/reports/roi"): Op(query=_q("from", "to", "by", "model"), csv=True, tags=("reports",),
+                                returns=_answer("RoiReport")),
+    ("GET", "/reports/resellers"): Op(query=DAYS, csv=True, tags=("reports",), returns=_answer("ResellerReport")),
+    ("GET", "/reports/surveys"): Op(query=_q("from", "to", "by"), csv=True, tags=("reports",),
+                                    returns=_answer("SurveyReport")),
+    ("GET", "/reports"): Op(answer="html", auth=False, query=_q("from", "to", "by", "model", "tenant"),
                             tags=("reports",)),
-    ("POST", "/reports/sign-in"): Op(answer="page", auth=False, body=lambda: SignInForm, body_types=(FORM,),
+    ("POST", "/reports/sign-in"): Op(answer="html", auth=False, body=lambda: SignInForm, body_types=(FORM,),
                                      tags=("reports",)),
-    ("GET", "/reports/sign-in/link"): Op(answer="page", auth=False, query=TOKEN, tags=("reports",)),
-    ("POST", "/reports/sign-in/link"): Op(ok=(303,), answer="page", auth=False, body=lambda: TokenForm,
+    ("GET", "/reports/sign-in/link"): Op(answer="html", auth=False, query=TOKEN, tags=("reports",)),
+    ("POST", "/reports/sign-in/link"): Op(ok=(303,), answer="html", auth=False, body=lambda: TokenForm,
                                           body_types=(FORM,), tags=("reports",)),
-    ("POST", "/reports/sign-out"): Op(ok=(303,), answer="page", auth=False, body=lambda: PageForm,
+    ("POST", "/reports/sign-out"): Op(ok=(303,), answer="html", auth=False, body=lambda: PageForm,
                                       body_required=False, body_types=(FORM, "text/plain"), tags=("reports",)),
     # resellers: the producer's side, and the reseller's own
     ("POST", "/admin/resellers"): Op(ok=(200, 201), body=_model("chalicelib.reseller_bodies:ResellerBody"),
-                                     tags=("resellers",)),
-    ("GET", "/admin/resellers"): Op(tags=("resellers",)),
-    ("GET", "/admin/resellers/{reseller_id}"): Op(tags=("resellers",)),
-    ("PATCH", "/admin/resellers/{reseller_id}"): Op(body=lambda: ResellerChange, tags=("resellers",)),
-    ("POST", "/admin/resellers/{reseller_id}/keys"): Op(ok=(201,), tags=("resellers",)),
-    ("GET", "/producer/end-customers"): Op(query=_q("since", "cursor", "limit"), csv=True, tags=("resellers",)),
-    ("GET", "/reseller/me"): Op(tags=("reseller",)),
-    ("GET", "/reseller/leads"): Op(query=_q("status"), tags=("reseller",)),
+                                     tags=("resellers",), returns=_answer("ResellerKeyIssued")),
+    ("GET", "/admin/resellers"): Op(tags=("resellers",), returns=_answer("ResellerList")),
+    ("GET", "/admin/resellers/{reseller_id}"): Op(tags=("resellers",), returns=_answer("ResellerHeld")),
+    ("PATCH", "/admin/resellers/{reseller_id}"): Op(body=lambda: ResellerChange, tags=("resellers",),
+                                                    returns=_answer("ResellerChanged")),
+    ("POST", "/admin/resellers/{reseller_id}/keys"): Op(ok=(201,), tags=("resellers",),
+                                                        returns=_answer("ResellerKeyIssued")),
+    ("GET", "/producer/end-customers"): Op(query=_q("since", "cursor", "limit"), csv=True, tags=("resellers",),
+                                           returns=_answer("EndCustomers")),
+    ("GET", "/reseller/me"): Op(tags=("reseller",), returns=_answer("ResellerSelf")),
+    ("GET", "/reseller/leads"): Op(query=_q("status"), tags=("reseller",), returns=_answer("ResellerLeads")),
     ("POST", "/reseller/leads"): Op(ok=(200, 201), body=_model("chalicelib.reseller_bodies:RegistrationBody"),
-                                    tags=("reseller",)),
-    ("GET", "/reseller/leads/{lead_id}"): Op(tags=("reseller",)),
-    ("POST", "/reseller/leads/{lead_id}/{action}"): Op(body=lambda: PageForm, body_required=False, tags=("reseller",)),
+                                    tags=("reseller",), returns=_answer("ResellerRegistration")),
+    ("GET", "/reseller/leads/{lead_id}"): Op(tags=("reseller",), returns=_answer("ResellerLead")),
+    ("POST", "/reseller/leads/{lead_id}/{action}"): Op(body=lambda: PageForm, body_required=False, tags=("reseller",),
+                                                       returns=_answer("ResellerAction")),
     ("POST", "/reseller/sales"): Op(body=_model("chalicelib.reseller_bodies:SalesBody"), body_types=(JSON, "text/csv"),
-                                    tags=("reseller",)),
-    ("GET", "/reseller/sales/unmatched"): Op(tags=("reseller",)),
+                                    tags=("reseller",), returns=_answer("SalesReported")),
+    ("GET", "/reseller/sales/unmatched"): Op(tags=("reseller",), returns=_answer("UnmatchedSales")),
     # end customers' pages
-    ("GET", "/s/{token}"): Op(answer="page", auth=False, query=_q("step", "answer"), tags=("surveys",)),
-    ("POST", "/s/{token}"): Op(ok=(200, 303), answer="page", auth=False, query=_q("step"), body=lambda: PageForm,
+    ("GET", "/s/{token}"): Op(answer="html", auth=False, query=_q("step", "answer"), tags=("surveys",)),
+    ("POST", "/s/{token}"): Op(ok=(200, 303), answer="html", auth=False, query=_q("step"), body=lambda: PageForm,
                                body_required=False, body_types=PAGE_FORM, tags=("surveys",)),
-    ("GET", "/u/{token}"): Op(answer="page", auth=False, tags=("surveys",)),
-    ("POST", "/u/{token}"): Op(answer="page", auth=False, body=lambda: PageForm, body_required=False,
+    ("GET", "/u/{token}"): Op(answer="html", auth=False, tags=("surveys",)),
+    ("POST", "/u/{token}"): Op(answer="html", auth=False, body=lambda: PageForm, body_required=False,
                                body_types=PAGE_FORM, tags=("surveys",)),
-    ("GET", "/c/{token}"): Op(answer="page", auth=False, tags=("privacy",)),
-    ("POST", "/c/{token}"): Op(answer="page", auth=False, body=lambda: PageForm, body_required=False,
+    ("GET", "/c/{token}"): Op(answer="html", auth=False, tags=("privacy",)),
+    ("POST", "/c/{token}"): Op(answer="html", auth=False, body=lambda: PageForm, body_required=False,
                                body_types=PAGE_FORM, tags=("privacy",)),
 }
 
@@ -392,7 +408,9 @@ def _parameters(path: str, op: Op, schemas: dict[str, Any]) -> list[dict[str, An
 
 def _content(op: Op, success: bool, schemas: dict[str, Any]) -> dict[str, Any]:
     answer = _add_model(op.returns(), schemas) if success and op.returns is not None else ANY_JSON
-    if op.answer == "page":
+    if op.answer == "html" and success:
+        return {HTML: {"schema": {"type": "string"}}}
+    if op.answer in ("page", "html"):
         return {HTML: {"schema": {"type": "string"}}, JSON: {"schema": answer}}
     if not success:
         return {JSON: {"schema": ERROR_REF}}

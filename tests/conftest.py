@@ -39,6 +39,7 @@ from chalicelib.local.provision import create_tables  # noqa: E402
 from chalicelib.services.ports import Tenant, TenantRegistry  # noqa: E402
 from chalicelib.services.tenancy import register_tenant  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
+from tests.contract import ContractCheckedHttp  # noqa: E402
 
 # The in-process moto gets the local stack's patches that keep each request's cost independent of the table's
 # size (chalicelib/local/emulator.py says why each is equivalent to moto's own behaviour): without them every
@@ -143,24 +144,6 @@ def drain(tap: StreamTap, wiring: bootstrap.Container) -> int:
     return handled
 
 
-class DrainingHttp:
-    """chalice's test HTTP client, followed by the change stream after every request (tests stay synchronous)."""
-
-    def __init__(self, http: Any, after: Any):
-        self._http = http
-        self._after = after
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._http, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            response = method(*args, **kwargs)
-            self._after()
-            return response
-
-        return call
-
-
 @dataclass
 class Api:
     client: Client
@@ -202,7 +185,8 @@ def api(repos: Repositories, clock: FrozenClock, dynamodb: Any) -> Iterator[Api]
     """The HTTP API on moto, with the ``demo`` and ``other`` tenants seeded.
 
     After each request the change stream's consumers run (e-mails, webhooks, timer starts, counters);
-    ``api.raw_http`` is the client without that, to see what a request does by itself.
+    ``api.raw_http`` is the client without that, to see what a request does by itself. Every answer either gets
+    is checked against ``/openapi.json`` (``tests.contract``).
     """
     seed_tenants(repos.tenancy)
     settings = Settings(stage="test", table_name=repos.table_name, demo_site=True, site_cache_seconds=0,
@@ -216,8 +200,8 @@ def api(repos: Repositories, clock: FrozenClock, dynamodb: Any) -> Iterator[Api]
     tap = StreamTap(repos.table_name)
     tap.new_records()  # the seeding is not a change anyone follows
     with Client(app) as client:
-        raw_http = client.http
-        client._http_client = DrainingHttp(raw_http, lambda: drain(tap, wiring))  # type: ignore[assignment]
+        raw_http = ContractCheckedHttp(client.http)
+        client._http_client = ContractCheckedHttp(client.http, lambda: drain(tap, wiring))  # type: ignore[assignment]
         yield Api(client=client, repos=repos, clock=clock, dynamodb=dynamodb, wiring=wiring, timers=timers,
                   mailer=mailer, webhooks=webhooks, tap=tap, raw_http=raw_http)
     bootstrap.use(None)

@@ -1,6 +1,6 @@
 """Retention from the stream (``chalicelib.domain.retention``): each event of a lead moves its retention mark and
-keeps its visitors' page views; a mark that DynamoDB's TTL deleted erases the person, unless the lead was active
-since (then the mark is set again)."""
+keeps its visitors' page views, and so does a later page view of a visitor who is a lead; a mark that DynamoDB's
+TTL deleted erases the person, unless the lead was active since (then the mark is set again)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.consumers.events import ChangeEvent
+from chalicelib.domain.capture import PageView
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.retention import due, expires_at, parse_period
 from chalicelib.observability import count, logger
 from chalicelib.services.journeys import Journeys
-from chalicelib.services.ports import LeadRepository, RetentionStore
+from chalicelib.services.ports import LeadRepository, RetentionStore, VisitorLeads
 
 
 class RetentionMarks:
@@ -27,13 +28,36 @@ class RetentionMarks:
 
     def __call__(self, event: ChangeEvent) -> None:
         retention = self.journeys.definition(event.tenant_id).retention
+        if not retention and event.type != "form_submit":
+            return
+        lead = self.leads.lead(event.tenant_id, event.lead_id)
+        if lead is None:
+            return  # erased since the event was written: a mark now would outlive the person (an orphan)
         if retention:
             self.store.mark(event.tenant_id, event.lead_id, event.at,
                             expires_at(parse_iso(event.at), parse_period(retention)))
-        if event.type == "form_submit":
-            lead = self.leads.lead(event.tenant_id, event.lead_id)
-            if lead is not None and lead.visitors:
-                self.store.keep_page_views(event.tenant_id, lead.visitors)
+        if event.type == "form_submit" and lead.visitors:
+            self.store.keep_page_views(event.tenant_id, lead.visitors)
+
+
+class LeadPageViews:
+    """A page view that arrives after its visitor became a lead stays with the lead instead of expiring.
+
+    The capture path reads nothing, so it cannot know; the snippet says when its browser sent a Leadtrail form
+    (``lead_hint``), and only such views cost the look-up of the visitor's leads here. A hint is only a hint: a
+    visitor with no lead (never one, or erased since) keeps the expiry.
+    """
+
+    def __init__(self, store: RetentionStore, visitor_leads: VisitorLeads):
+        self.store = store
+        self.visitor_leads = visitor_leads
+
+    def __call__(self, view: PageView) -> None:
+        if not view.lead_hint or view.expires_at is None:
+            return
+        if self.visitor_leads.visitor_leads(view.tenant_id, view.visitor_id):
+            self.store.keep_page_view(view.tenant_id, view.visitor_id, view.event_id)
+            count("LeadPageViewsKept")
 
 
 class RetentionExpiry:

@@ -429,3 +429,6 @@ class RetentionStore(abc.ABC):
 
     @abc.abstractmethod
     def keep_page_views(self, tenant_id: str, visitors: Sequence[str]) -> int: ...
+
+    @abc.abstractmethod
+    def keep_page_view(self, tenant_id: str, visitor_id: str, event_id: str) -> bool: ...

@@ -1,8 +1,8 @@
-/* Leadtrail snippet: page views, visitor id for forms, consent-aware. No dependencies. */
+// Leadtrail snippet: page views, visitor id for forms, consent-aware. No dependencies.
 (function (w, d) {
   'use strict';
   var n = w.navigator, me, site, base, api, vid = null, queue = [], timer = null, on = false, sent = false, last;
-  var VID = 'et_vid', OPT = 'et_optout', ID = /^[A-Za-z0-9_-]{8,64}$/;
+  var VID = 'et_vid', OPT = 'et_optout', LEAD = 'et_lead', ID = /^[A-Za-z0-9_-]{8,64}$/;
 
   function rand(len) {
     var abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', out = '', bytes, i;
@@ -46,26 +46,35 @@
     input.value = visitor();
   }
   function fields() { for (var i = 0; i < d.forms.length; i++) field(d.forms[i]); }
-  function cut(text, max) { // no half surrogate pair at the end
+  // this browser sent a Leadtrail form: its later page views may be a lead's, and are then kept with the lead
+  function posted(form) {
+    if (on && form && String(form.action).indexOf(api + '/forms/') === 0) store(LEAD, visitor());
+  }
+  function known() { return !!vid && stored(LEAD) === vid; }
+  // no half surrogate pair at the end
+  function cut(text, max) {
     var s = String(text || '').slice(0, max);
     return /[\ud800-\udbff]$/.test(s) ? s.slice(0, -1) : s;
   }
-  function enc(s) { // lone surrogates make encodeURIComponent throw
+  // lone surrogates make encodeURIComponent throw
+  function enc(s) {
     try { return encodeURIComponent(s); } catch (e) { return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')); }
   }
   function safe(f) { return function () { try { f.apply(this, arguments); } catch (e) {} }; }
 
   function pixel(e) {
     var q = { site: site, vid: vid, e: e.type, url: e.url, ref: e.ref, title: e.title, ts: e.ts, id: e.id }, s = [], k;
+    if (known()) q.lead = 1;
     for (k in q) s.push(k + '=' + enc(String(q[k])));
     new Image(1, 1).src = base + '/t.gif?' + s.join('&');
   }
-  function json(batch) { return JSON.stringify({ site: site, vid: visitor(), events: batch }); }
+  function json(batch) { return JSON.stringify({ site: site, vid: visitor(), events: batch, lead: known() || undefined }); }
   function flush() {
     if (timer) { clearTimeout(timer); timer = null; }
     while (on && queue.length) {
       var batch = [], ok = false;
-      while (queue.length && batch.length < 25) { // under 15000 bytes of UTF-8
+      // under 15000 bytes of UTF-8
+      while (queue.length && batch.length < 25) {
         batch.push(queue[0]);
         if (enc(json(batch)).replace(/%../g, 'x').length >= 15000 && batch.length > 1) { batch.pop(); break; }
         queue.shift();
@@ -99,6 +108,7 @@
     cookie(null);
     store(VID, null);
     store(OPT, '1');
+    store(LEAD, null);
     var all = d.querySelectorAll('input[name="' + VID + '"]'), el;
     for (var i = 0; i < all.length; i++) {
       el = all[i];
@@ -123,7 +133,8 @@
     };
   }
 
-  function forms() { // a page with a form that posts to Leadtrail gets the script that shows its problems inline
+  // a page with a form that posts to Leadtrail gets the script that shows its problems inline
+  function forms() {
     for (var i = 0; i < d.forms.length; i++) {
       if (String(d.forms[i].action).indexOf(api + '/forms/') === 0) {
         var js = d.createElement('script');
@@ -139,11 +150,13 @@
     if (!me) return;
     site = me.getAttribute('data-site');
     if (!site) return;
-    base = me.src.replace(/\/snippet\.js([?#].*)?$/, ''); // page views go back where the snippet came from
-    api = me.getAttribute('data-api') || base; // forms go to the API (the capture URL takes page views only)
+    // page views go back where the snippet came from
+    base = me.src.replace(/\/snippet\.js([?#].*)?$/, '');
+    // forms go to the API (the capture URL takes page views only)
+    api = me.getAttribute('data-api') || base;
     var pending = (w.leadtrail && w.leadtrail.q) || [];
     w.leadtrail = function () { try { command.apply(null, arguments); } catch (e) {} };
-    d.addEventListener('submit', function (e) { try { field(e.target); } catch (x) {} }, true);
+    d.addEventListener('submit', function (e) { try { field(e.target); posted(e.target); } catch (x) {} }, true);
     w.addEventListener('pagehide', safe(flush));
     d.addEventListener('visibilitychange', safe(function () { if (d.visibilityState === 'hidden') flush(); }));
     w.addEventListener('popstate', safe(function () { command('pageview'); }));

@@ -40,7 +40,13 @@ DESKTOP = {"width": 1280, "height": 800}
 class LocalStack:
     base_url: str
     process: subprocess.Popen[str]
+    aws_endpoint: str = ""
     lines: list[str] = field(default_factory=list)
+
+    def dynamodb(self) -> Any:
+        """The emulator's DynamoDB, to see what the API does not show (such as a page view's expiry)."""
+        return boto3.client("dynamodb", endpoint_url=self.aws_endpoint, region_name="eu-west-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
 
     def output(self) -> str:
         """Everything the stack printed so far (request log, e-mails), read continuously so it never blocks."""
@@ -70,7 +76,8 @@ def local_stack() -> Iterator[LocalStack]:
         [sys.executable, "-m", "chalicelib.local.stack"], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    stack = LocalStack(base_url=f"http://127.0.0.1:{port}", process=process)
+    stack = LocalStack(base_url=f"http://127.0.0.1:{port}", process=process,
+                       aws_endpoint=f"http://127.0.0.1:{aws_port}")
     reader = threading.Thread(target=stack._read, daemon=True)
     reader.start()
     deadline = time.monotonic() + 60

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
+from chalicelib.local.stack import TABLE_NAME
 from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -64,6 +65,44 @@ def test_visitor_from_a_campaign_link_becomes_a_lead_with_both_page_views_and_th
     assert lead["lead_type"] == "marketing"
     assert lead["consent"]["marketing"]["granted"] is True
     assert "form_submit" in [event["type"] for event in lead["timeline"]]
+
+
+def test_page_views_after_the_form_stay_with_the_lead_and_do_not_expire_as_anonymous_ones(
+    local_stack: LocalStack, browser: Any
+):
+    email = f"e2e-{uuid.uuid4().hex[:8]}@firma.dk"
+    page = browser.new_page()
+    try:
+        # Given a visitor who sends the contact form
+        page.goto(local_stack.base_url + "/demo/contact")
+        page.wait_for_selector("#contact-form input[name=et_vid]", state="attached")
+        visitor = page.evaluate("localStorage.getItem('et_vid')")
+        page.fill("#name", "Mette Hansen")
+        page.fill("#email", email)
+        page.click("#submit")
+        page.wait_for_url("**/demo/thanks")
+        # the snippet remembers that this browser sent a Leadtrail form
+        assert page.evaluate("localStorage.getItem('et_lead')") == visitor
+        # When they read on after the form
+        page.click("a[href='/demo']")
+        page.wait_for_url("**/demo")
+        page.goto("about:blank")  # the page hides: its beacon goes
+    finally:
+        page.close()
+
+    # Then every page view of theirs is the lead's: none has the anonymous visitors' expiry
+    lead = _wait_for_lead(local_stack, email, pageviews=3)
+    assert visitor in lead["visitors"]
+    table, name = local_stack.dynamodb(), TABLE_NAME
+    deadline, expiring = time.monotonic() + 20, None
+    while time.monotonic() < deadline:
+        views = table.query(TableName=name, KeyConditionExpression="pk = :pk AND begins_with(sk, :pv)",
+                            ExpressionAttributeValues={":pk": {"S": f"T#demo#V#{visitor}"}, ":pv": {"S": "PV#"}})
+        expiring = [item["sk"]["S"] for item in views["Items"] if "expires_at" in item]
+        if len(views["Items"]) >= 3 and not expiring:
+            break
+        time.sleep(0.3)
+    assert len(views["Items"]) >= 3 and expiring == [], views["Items"]
 
 
 def test_global_privacy_control_means_no_cookie_no_page_views_and_no_visitor_on_the_lead(

@@ -20,11 +20,13 @@ def _journey(api: Api, **fields: Any) -> Any:
     return api.client.http.put("/admin/journey", headers=ADMIN, body=json.dumps(fields))
 
 
-def _view(api: Api, visitor: str, path: str = "/") -> None:
+def _view(api: Api, visitor: str, path: str = "/", **batch: Any) -> None:
+    """A page view as the snippet sends it (``lead=True`` once the browser sent a Leadtrail form)."""
     event = {"type": "pageview", "url": f"{DEMO_ORIGIN}{path}", "id": uuid.uuid4().hex[:12]}
     answer = api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
-                                  body=json.dumps({"site": "demo", "vid": visitor, "events": [event]}))
+                                  body=json.dumps({"site": "demo", "vid": visitor, "events": [event], **batch}))
     assert answer.status_code == 202
+    assert json_body(answer) == {"accepted": 1, "rejected": 0}
 
 
 def _form(api: Api, email: str, visitor: str | None = None) -> str:
@@ -87,6 +89,86 @@ def test_a_visitor_who_becomes_a_lead_keeps_their_page_views_with_the_lead(api: 
     views = _page_views(api, visitor)
     assert len(views) == 2
     assert all("expires_at" not in view for view in views)
+
+
+def test_a_page_view_after_the_visitor_became_a_lead_stays_with_the_lead(api: Api):
+    visitor = "v" + uuid.uuid4().hex[:20]
+    _view(api, visitor)
+    _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", visitor)
+
+    # the snippet saw the form sent, so it says so with every later page view (beacon and pixel alike)
+    _view(api, visitor, "/pricing", lead=True)
+    pixel = api.client.http.get(f"/t.gif?site=demo&vid={visitor}&lead=1&url={DEMO_ORIGIN}/cases")
+    assert pixel.status_code == 200
+
+    views = _page_views(api, visitor)
+    assert len(views) == 3
+    assert [view for view in views if "expires_at" in view] == []
+
+
+def test_without_the_snippets_word_a_later_page_view_expires_until_the_leads_next_form(api: Api):
+    visitor, email = "v" + uuid.uuid4().hex[:20], f"jens-{uuid.uuid4().hex[:6]}@kunde.dk"
+    _form(api, email, visitor)
+    _view(api, visitor, "/pricing")  # an older snippet, or storage the browser cleared
+
+    (view,) = _page_views(api, visitor)
+    assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")
+
+    api.clock.advance(days=3)
+    _form(api, email, visitor)
+    (view,) = _page_views(api, visitor)
+    assert "expires_at" not in view
+
+
+def test_a_browser_that_says_lead_but_became_none_keeps_the_expiry(api: Api):
+    visitor = "v" + uuid.uuid4().hex[:20]
+    _view(api, visitor, lead=True)  # a refused form, or a hand-written request
+
+    (view,) = _page_views(api, visitor)
+
+    assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")
+
+
+def test_a_lead_word_that_is_not_a_plain_yes_is_a_no_and_never_costs_the_page_view(api: Api):
+    visitor = "v" + uuid.uuid4().hex[:20]
+    _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", visitor)
+    rejected_before = len(api.items("T#demo#REJECTED"))
+
+    for odd in ("maybe", {"x": 1}, [True], 2, None, 1.5):
+        _view(api, visitor, lead=odd)
+    pixel = api.client.http.get(f"/t.gif?site=demo&vid={visitor}&lead=perhaps&url={DEMO_ORIGIN}/")
+    assert pixel.status_code == 200
+
+    views = _page_views(api, visitor)
+    assert len(views) == 7 and all("expires_at" in view for view in views)
+    assert len(api.items("T#demo#REJECTED")) == rejected_before
+
+
+def test_after_an_erasure_the_browsers_word_keeps_nothing(api: Api):
+    visitor, email = "v" + uuid.uuid4().hex[:20], f"jens-{uuid.uuid4().hex[:6]}@kunde.dk"
+    _form(api, email, visitor)
+    assert api.client.http.delete(f"/admin/people?email={email}", headers=ADMIN).status_code == 200
+
+    _view(api, visitor, lead=True)  # the browser still remembers the form
+
+    (view,) = _page_views(api, visitor)
+    assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")
+
+
+def test_an_event_handled_after_the_leads_erasure_leaves_no_retention_mark(api: Api):
+    assert _journey(api, retention="P24M").status_code == 200
+    email = f"jens-{uuid.uuid4().hex[:6]}@kunde.dk"
+    lead_id = _form(api, email)
+    # a second form, and the erasure, both before the stream reads the form's event
+    api.clock.advance(days=3)
+    again = api.raw_http.post("/forms/demo", headers=FORM, body=json.dumps({"email": email, "name": "Jens Lund"}))
+    assert again.status_code == 201
+    assert api.raw_http.delete(f"/admin/people?email={email}", headers=ADMIN).status_code == 200
+
+    api.drain()
+
+    assert _mark(api, lead_id) is None
+    assert lead_id not in json.dumps(api.items())
 
 
 def test_each_event_of_a_lead_moves_its_retention_mark(api: Api):

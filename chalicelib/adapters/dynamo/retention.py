@@ -51,14 +51,21 @@ class DynamoRetention(RetentionStore):
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
                 FilterExpression="attribute_exists(expires_at)",
                 ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": keys.PAGEVIEW_PREFIX}})
-            for item in expiring:
-                try:
-                    self.table.client.update_item(
-                        TableName=self.table.name, Key={"pk": {"S": item["pk"]}, "sk": {"S": item["sk"]}},
-                        UpdateExpression="REMOVE expires_at", ConditionExpression="attribute_exists(pk)")
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                        raise
-                    continue  # expired and deleted meanwhile
-                kept += 1
+            kept += sum(self._keep(item["pk"], item["sk"]) for item in expiring)
         return kept
+
+    def keep_page_view(self, tenant_id: str, visitor_id: str, event_id: str) -> bool:
+        """Take the expiry off one page view of a visitor who is a lead; False when it is gone (or was kept)."""
+        return self._keep(*keys.pageview(tenant_id, visitor_id, event_id))
+
+    def _keep(self, pk: str, sk: str) -> bool:
+        try:
+            self.table.client.update_item(
+                TableName=self.table.name, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                UpdateExpression="REMOVE expires_at",
+                ConditionExpression="attribute_exists(pk) AND attribute_exists(expires_at)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False  # expired and deleted meanwhile, or kept already
+        return True
