@@ -1,8 +1,8 @@
-"""What the API's most used routes answer, as pydantic models: for the OpenAPI document, never built at run time.
+"""What the API's routes answer, as pydantic models: for the OpenAPI document, never built at run time.
 
 The handlers answer plain dicts (``chalicelib.services``); these models say which fields a client can rely on and
 their types. Each is open (``extra="allow"``): an answer may carry more, a client may ignore it. The schemathesis
-run checks every answer against them, and ``tests/integration/test_openapi.py`` validates real answers.
+run checks every answer against them, and so does every integration test (``tests/contract.py``).
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ class Owner(_Answer):
     language: str | None
     active: bool
     away_until: str | None
-    keys: list[OwnerKeyHeld]
+    keys: list[OwnerKeyHeld] | None  # null: an owner registered before keys had ids
     last_activity_at: str | None = None
     last_activity_kind: str | None = None
 
@@ -374,8 +374,10 @@ class ResellerLeads(_Answer):
 
 
 class ResellerRegistration(ResellerLead):
-    email: str | None
-    phone: str | None
+    """Contact details once the hand-over is taken (a registration of a lead still offered has none)."""
+
+    email: str | None = None
+    phone: str | None = None
     changed: bool
 
 
@@ -590,3 +592,8 @@ class LinkPage(_Answer):
 
 class OutcomeLink(RootModel[OutcomeAnswer | LinkPage]):
     """An outcome link: the page that asks to confirm, or the outcome once it is recorded."""
+
+
+class HandoverAction(RootModel[HandoverStep | HandoverPage]):
+    """A hand-over step by link or key: the hand-over after it, or, when the step could not be taken (such as a
+    second decline), the hand-over and the page that says why."""

@@ -227,7 +227,7 @@ CONTRACT: dict[tuple[str, str], Op] = {
                                                      returns=_answer("HandoverPage")),
     ("POST", "/handovers/{handover_id}/{action}"): Op(answer="page", query=_q("token"), body=lambda: ReasonBody,
                                                      body_required=False, body_types=(JSON, FORM, "text/plain"),
-                                                     tags=("hand-overs",), returns=_answer("HandoverStep")),
+                                                     tags=("hand-overs",), returns=_answer("HandoverAction")),
     ("POST", "/admin/handovers/{handover_id}/rescue"): Op(ok=(200, 201), body=lambda: RescueBody,
                                                          tags=("hand-overs",), returns=_answer("HandoverStep")),
     ("GET", "/outcomes/{handover_id}/{answer}"): Op(answer="page", auth=False, query=TOKEN, tags=("outcomes",),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,17 +24,20 @@ class ContractBroken(AssertionError):
     pass
 
 
-@cache
-def _templates() -> list[tuple[re.Pattern[str], str]]:
-    """The document's paths as patterns, the most literal first (``/reseller/leads/x`` before ``{lead_id}``)."""
-    paths = cached_document()["paths"]
-    ordered = sorted(paths, key=lambda path: (path.count("{"), -len(path)))
+def patterns(paths: Iterable[str]) -> list[tuple[re.Pattern[str], str]]:
+    """Path templates as patterns, segment by segment a literal before a parameter (``/x/me`` before ``/x/{id}``)."""
+    ordered = sorted(paths, key=lambda path: [(part.startswith("{"), part) for part in path.split("/")])
     return [(re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$"), path) for path in ordered]
 
 
-def template_of(url: str) -> str | None:
+@cache
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    return patterns(cached_document()["paths"])
+
+
+def template_of(url: str, templates: list[tuple[re.Pattern[str], str]] | None = None) -> str | None:
     path = urlsplit(url).path
-    return next((template for pattern, template in _templates() if pattern.match(path)), None)
+    return next((template for pattern, template in templates or _templates() if pattern.match(path)), None)
 
 
 @cache
@@ -111,7 +114,11 @@ class ContractCheckedHttp:
             response = attribute(*args, **kwargs)
             if self._after is not None:
                 self._after()
-            method, url = (args[0], args[1]) if name == "request" else (name, args[0] if args else kwargs["path"])
+            if name == "request":
+                method = args[0] if args else kwargs["method"]
+                url = args[1] if len(args) > 1 else kwargs["path"]
+            else:
+                method, url = name, args[0] if args else kwargs["path"]
             check_answer(method, url, response)
             return response
 

@@ -56,8 +56,8 @@ class LeadPageViews:
         if not view.lead_hint or view.expires_at is None:
             return
         if self.visitor_leads.visitor_leads(view.tenant_id, view.visitor_id):
-            self.store.keep_page_view(view.tenant_id, view.visitor_id, view.event_id)
-            count("LeadPageViewsKept")
+            if self.store.keep_page_view(view.tenant_id, view.visitor_id, view.event_id):
+                count("LeadPageViewsKept")
 
 
 class RetentionExpiry:

@@ -132,7 +132,7 @@ class Capture:
         view = new_pageview(
             tenant_id=site.tenant_id, visitor_id=visitor_id, event_id=_event_id(visitor_id, event, event.url, at),
             url=event.url, at=at, type=event.e, referrer=event.ref, title=event.title, ip=truncate_ip(ip),
-            kept_for=site.page_view_retention, lead_hint=event.lead,
+            kept_for=site.page_view_retention, lead_hint=event.lead and event.vid is not None,
         )
         self.pageviews.record_pageviews([view])
         count("PageViews")

@@ -12,7 +12,7 @@ import pytest
 from app import app
 from chalicelib.openapi import document
 from tests.conftest import DEMO_KEY, Api
-from tests.contract import ContractBroken, check_answer, problems, template_of
+from tests.contract import ContractBroken, check_answer, patterns, problems, template_of
 
 ADMIN = {"Authorization": f"Bearer {DEMO_KEY}"}
 
@@ -34,6 +34,16 @@ def test_a_path_is_matched_to_its_template_the_literal_one_first():
     assert template_of("/reports/sign-in/link?token=x") == "/reports/sign-in/link"
     assert template_of("/leads/abc/timeline") == "/leads/{lead_id}/timeline"
     assert template_of("/no/such/thing") is None
+
+
+def test_a_literal_segment_wins_over_a_parameter_in_the_same_place():
+    templates = patterns(["/x/{id}", "/x/{id}/{action}", "/x/me", "/x/me/keys", "/x/{id}/keys"])
+
+    assert template_of("/x/me", templates) == "/x/me"
+    assert template_of("/x/abc", templates) == "/x/{id}"
+    assert template_of("/x/me/keys", templates) == "/x/me/keys"
+    assert template_of("/x/abc/keys", templates) == "/x/{id}/keys"
+    assert template_of("/x/abc/accept", templates) == "/x/{id}/{action}"
 
 
 def test_an_answer_missing_a_documented_field_breaks_the_contract():
@@ -109,3 +119,27 @@ def test_every_json_success_answer_has_its_shape_in_the_document():
                 if status[0] == "2" and schema is not None and "$ref" not in schema:
                     loose.append(f"{method.upper()} {path} {status}")
     assert loose == []
+
+
+HANDOVER = {"handover_id": "h1", "name": "to-sales", "lead_id": "l1", "owner": "a@demo.dk", "status": "declined",
+            "started_at": "2026-12-01T09:00:00Z", "due_at": None, "contact_due_at": None, "next_step_at": None,
+            "accepted_at": None, "accepted_late": None, "accepted_by": None, "contacted_at": None,
+            "declined_by": ["a@demo.dk"], "rescue_of": None, "reseller": None}
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    # a second decline by link: the hand-over and the page that says it was declined already, no ``changed``
+    ("POST", "/handovers/h1/decline?token=t", {**HANDOVER, "page": "declined"}),
+    ("POST", "/handovers/h1/decline", {**HANDOVER, "changed": False}),
+    # an owner registered before keys had ids
+    ("GET", "/admin/owners", {"owners": [{"owner": "a@demo.dk", "email": "a@demo.dk", "language": "da",
+                                          "active": True, "away_until": None, "keys": None}]}),
+    # a reseller registering a customer it was offered and has not accepted: no contact details yet
+    ("POST", "/reseller/leads", {"lead_id": "l1", "handover_id": "h1", "status": "offered",
+                                 "handover_status": "offered", "owner": "r@shop.dk", "offered_at": "2026-12-01",
+                                 "due_at": "2026-12-02", "accepted_at": None, "contacted_at": None,
+                                 "registered": False, "name": "Jens", "company": None, "postcode": "8000",
+                                 "product": None, "changed": False}),
+])
+def test_answers_the_services_give_on_their_rarer_paths_are_documented(method: str, path: str, body: Any):
+    assert list(problems(method, path, _json(200, body))) == []
