@@ -47,9 +47,8 @@
   }
   function fields() { for (var i = 0; i < d.forms.length; i++) field(d.forms[i]); }
   // this browser sent a Leadtrail form: its later page views may be a lead's, and are then kept with the lead
-  function posted(form) {
-    if (on && form && String(form.action).indexOf(api + '/forms/') === 0) store(LEAD, visitor());
-  }
+  function posted(form) { if (on && form && ours(form)) store(LEAD, visitor()); }
+  function ours(form) { return String(form.action).indexOf(api + '/forms/') === 0; }
   function known() { return !!vid && stored(LEAD) === vid; }
   // no half surrogate pair at the end
   function cut(text, max) {
@@ -136,7 +135,7 @@
   // a page with a form that posts to Leadtrail gets the script that shows its problems inline
   function forms() {
     for (var i = 0; i < d.forms.length; i++) {
-      if (String(d.forms[i].action).indexOf(api + '/forms/') === 0) {
+      if (ours(d.forms[i])) {
         var js = d.createElement('script');
         js.async = true;
         js.src = api + '/snippet-forms.js';
