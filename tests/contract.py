@@ -40,13 +40,17 @@ def template_of(url: str, templates: list[tuple[re.Pattern[str], str]] | None = 
     return next((template for pattern, template in templates or _templates() if pattern.match(path)), None)
 
 
+def answer_schema(doc: dict[str, Any], method: str, template: str, status: str) -> dict[str, Any]:
+    """The JSON schema ``doc`` gives an answer, standing alone (with the components its references point to)."""
+    schema = doc["paths"][template][method]["responses"][status]["content"]["application/json"]["schema"]
+    return {"components": doc["components"], **schema}
+
+
 @cache
 def _validator(template: str, method: str, status: str, media: str) -> Draft202012Validator | None:
-    doc = cached_document()
-    schema = doc["paths"][template][method]["responses"][status]["content"][media]["schema"]
     if media != "application/json":
         return None
-    return Draft202012Validator({"components": doc["components"], **schema})
+    return Draft202012Validator(answer_schema(cached_document(), method, template, status))
 
 
 def _documented_status(responses: dict[str, Any], status: int) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 import pytest
 import schemathesis
@@ -17,6 +16,7 @@ from chalicelib.http import error_response
 from chalicelib.openapi import CONTRACT, DEMO_PATHS, Error, document
 from chalicelib.outcome_body import OutcomeBody
 from tests.conftest import DEMO_KEY, DEMO_ORIGIN, Api, json_body
+from tests.contract import answer_schema
 
 
 def _routes() -> set[tuple[str, str]]:
@@ -90,11 +90,6 @@ def test_admin_routes_ask_for_a_key_and_the_end_customers_pages_do_not():
     assert json.dumps(doc["components"]["securitySchemes"]["bearer"]).count("bearer") == 1
 
 
-def _answer_schema(doc: dict[str, Any], method: str, path: str, status: str) -> dict[str, Any]:
-    schema = doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
-    return {"components": doc["components"], **schema}
-
-
 def test_the_main_routes_answers_are_the_documented_shapes(api: Api):
     doc = json_body(api.client.http.get("/openapi.json"))
     admin = {"Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/json"}
@@ -130,12 +125,12 @@ def test_the_main_routes_answers_are_the_documented_shapes(api: Api):
 
     for (method, path, status), answer in [*answers.items(), (("delete", "/admin/people", "200"), again)]:
         assert str(answer.status_code) == status, (method, path, answer.body[:300])
-        schema = _answer_schema(doc, method, path, status)
+        schema = answer_schema(doc, method, path, status)
         assert schema.get("$ref"), f"{method} {path} answers any JSON"
         errors = list(Draft202012Validator(schema).iter_errors(json_body(answer)))
         assert errors == [], (method, path, [error.message for error in errors][:5])
     assert len(answers) == 9
     # and the shapes hold something: an answer without its lead is not one
-    lead_schema = _answer_schema(doc, "get", "/leads/{lead_id}", "200")
+    lead_schema = answer_schema(doc, "get", "/leads/{lead_id}", "200")
     assert not Draft202012Validator(lead_schema).is_valid({**json_body(answers[("get", "/leads/{lead_id}", "200")]),
                                                            "lead_id": None})
