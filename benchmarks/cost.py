@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from chalicelib.local.provision import stream_batch_size
+from chalicelib.local.provision import PAGE_VIEWS_SOURCE, stream_batch_size
 
 PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since November 2024)
     "api_gateway_rest_per_million": 3.50,
@@ -28,7 +28,8 @@ PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since
     "dynamodb_rru_per_million": 0.125,
 }
 MEMORY_GB = 0.5
-STREAM_BATCH = stream_batch_size()  # the change stream consumer's, from infra/template.json
+STREAM_BATCH = stream_batch_size()  # the change stream consumer's change events, from infra/template.json
+VIEW_BATCH = stream_batch_size(PAGE_VIEWS_SOURCE)  # and its page views' (their own event source mapping)
 VISITORS = 400
 LEAD_EVERY = 20
 PAGES_PER_VISIT = 4  # a landing and three pages inside the site
@@ -80,7 +81,9 @@ def inside_event(vid: str, page: int) -> dict[str, Any]:
                                                   "Origin": "https://www.nordlys-solar.dk"}, body)
 
 
-def measure() -> dict[str, Any]:
+def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
+    """The figures, with the page views' stream records handed to the consumers ``view_batch`` at a time (1: every
+    landing counted on its own, as when a batch holds no other landing of its tenant and day)."""
     import boto3
     from moto import mock_aws
 
@@ -92,6 +95,7 @@ def measure() -> dict[str, Any]:
         client.meta.events.register("before-parameter-build.dynamodb.*", meter.before)
         client.meta.events.register("after-call.dynamodb.*", meter.after)
         from chalicelib import bootstrap
+        from chalicelib.adapters.dynamo.stream import page_view
 
         wiring = demo_wiring(client, "cost-journey")
         bootstrap.use(wiring)
@@ -109,23 +113,29 @@ def measure() -> dict[str, Any]:
         assert shard is not None, "the journey table has no stream"
         position = len(shard.items)
 
-        def drain() -> int:
-            """Every stream record until none is left (the consumers' own writes are records too)."""
+        def drain(batch: int = VIEW_BATCH) -> tuple[int, int]:
+            """Every stream record until none is left (the consumers' own writes are records too), as the two
+            event source mappings hand them over: page views' inserts ``batch`` at a time, the rest 25 at a time.
+            Answers (page view records, other records)."""
             nonlocal position
-            handled = 0
+            handled = [0, 0]
             while records := [record.to_json() for record in shard.items[position:]]:
                 position += len(records)
-                handled += len(records)
-                for start in range(0, len(records), STREAM_BATCH):
-                    wiring.change_stream.handle_batch({"Records": records[start:start + STREAM_BATCH]})
-            return handled
+                views = [record for record in records if page_view(record) is not None]
+                others = [record for record in records if page_view(record) is None]
+                for part, size in ((views, batch), (others, STREAM_BATCH)):
+                    for start in range(0, len(part), size):
+                        wiring.change_stream.handle_batch({"Records": part[start:start + size]})
+                handled[0] += len(views)
+                handled[1] += len(others)
+            return handled[0], handled[1]
 
         app(collect_event("warmupcost000001"), None)  # warm: the site lookup is cached, as in a warm Lambda
         app(form_event("warmup@cost.dk", "warmupcost000001"), None)
         drain()
         meter.take()
+        views_made = PAGES_PER_VISIT * VISITORS
         capture_ms: list[float] = []
-        records = 0
         for visitor in range(VISITORS):
             vid = f"costvisitor{visitor:06d}"
             for page in range(PAGES_PER_VISIT):
@@ -135,11 +145,10 @@ def measure() -> dict[str, Any]:
                 capture_ms.append((time.perf_counter() - began) * 1000)
         capture = meter.take()
         began = time.perf_counter()
-        records += drain()
+        view_records, other_records = drain(view_batch)
         stream_seconds = time.perf_counter() - began
         consumed = meter.take()
-        stream_records_per_view = records / (PAGES_PER_VISIT * VISITORS)
-        leads, records = 0, 0
+        leads = 0
         form_ms: list[float] = []
         for visitor in range(0, VISITORS, LEAD_EVERY):
             began = time.perf_counter()
@@ -148,16 +157,16 @@ def measure() -> dict[str, Any]:
             assert answer["statusCode"] == 201, answer
             leads += 1
         form = meter.take()
-        records += drain()
+        records = sum(drain())
         form_consumed = meter.take()
         bootstrap.use(None)
-    views = PAGES_PER_VISIT * VISITORS
+    views = views_made
     return {
         "views": views, "leads": leads,
         "view_calls": {name: count / views for name, count in capture[0].items()},
         "view_wru": capture[1] / views, "view_rru": capture[2] / views,
         "view_stream_wru": consumed[1] / views, "view_stream_rru": consumed[2] / views,
-        "stream_records_per_view": stream_records_per_view,
+        "view_records_per_view": view_records / views_made, "other_records_per_view": other_records / views_made,
         "capture_ms": statistics.median(capture_ms),
         "stream_ms_per_view": stream_seconds * 1000 / views,
         "lead_wru": (form[1] + form_consumed[1]) / leads, "lead_rru": (form[2] + form_consumed[2]) / leads,
@@ -167,7 +176,8 @@ def measure() -> dict[str, Any]:
 
 def per_million_views(figures: dict[str, Any], through_api_gateway: bool) -> dict[str, float]:
     million = 1_000_000
-    invocations = million * (1 + figures["stream_records_per_view"] / STREAM_BATCH)
+    invocations = million * (1 + figures["view_records_per_view"] / VIEW_BATCH
+                             + figures["other_records_per_view"] / STREAM_BATCH)
     cost = {
         "api_gateway": PRICES["api_gateway_rest_per_million"] if through_api_gateway else 0.0,
         "lambda_requests": invocations / million * PRICES["lambda_request_per_million"],
@@ -196,19 +206,25 @@ def report() -> list[str]:
 
     with contextlib.redirect_stdout(io.StringIO()):
         figures = measure()
+        alone = measure(view_batch=1)
     before, after = per_million_views(figures, True), per_million_views(figures, False)
+    worst = per_million_views(alone, False)
     return [
         f"  cost model ({figures['views']} page views of {VISITORS} visitors, {figures['leads']} leads; "
         "list prices us-east-1)",
         f"    per page view: capture {figures['view_wru']:.2f} WRU {figures['view_rru']:.2f} RRU, "
         f"stream consumers {figures['view_stream_wru']:.2f} WRU {figures['view_stream_rru']:.2f} RRU, "
-        f"{figures['stream_records_per_view']:.2f} stream records; handler {figures['capture_ms']:.2f} ms, "
+        f"{figures['view_records_per_view'] + figures['other_records_per_view']:.2f} stream records "
+        f"({VIEW_BATCH} page views or {STREAM_BATCH} others an invocation); handler {figures['capture_ms']:.2f} ms, "
         f"consumers {figures['stream_ms_per_view']:.2f} ms "
         f"{ {name: round(value, 2) for name, value in figures['view_calls'].items()} }",
         f"    per 1M page views through API Gateway   ${before['total']:7.2f}  "
         + "  ".join(f"{name} {value:.2f}" for name, value in before.items() if name != "total"),
         f"    per 1M page views through the capture URL ${after['total']:5.2f}  "
         + "  ".join(f"{name} {value:.2f}" for name, value in after.items() if name != "total"),
+        f"    with every page view alone in its batch (no other landing of its tenant and day with it): "
+        f"consumers {alone['view_stream_wru']:.2f} WRU per page view, ${worst['total']:.2f} per 1M through the "
+        f"capture URL (dynamodb {worst['dynamodb']:.2f}, lambda_requests {worst['lambda_requests']:.2f})",
         f"    per lead: {figures['lead_wru']:.1f} WRU {figures['lead_rru']:.1f} RRU, "
         f"{figures['lead_stream_records']:.1f} stream records, form {figures['form_ms']:.1f} ms; "
         f"per 1,000 leads ${per_thousand_leads(figures):.4f}",

@@ -332,9 +332,10 @@ class Container:
             SurveyReport(self.survey_store),
             RetentionMarks(retention, self.journeys, repositories.leads),
         ], decode_view=page_view, view_consumers=[
-            VisitorProjection(repositories.funnel),
             StageMovesOnPageViews(moves),
             LeadPageViews(retention, visitor_leads),
+        ], view_batch_consumers=[
+            VisitorProjection(repositories.funnel),
         ], decode_removal=expired_mark, removal_consumers=[
             RetentionExpiry(retention, self.journeys, repositories.leads, lambda: self.people, self.clock),
         ])

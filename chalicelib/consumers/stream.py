@@ -19,26 +19,56 @@ from chalicelib.observability import count, logger
 Consumer = Callable[[ChangeEvent], None]
 Decode = Callable[[dict[str, Any]], ChangeEvent | None]
 ViewConsumer = Callable[[PageView], None]
+# A batch's page views in, the event ids of those it could not handle out (their records are retried).
+ViewBatchConsumer = Callable[[Sequence[PageView]], set[str]]
 DecodeView = Callable[[dict[str, Any]], PageView | None]
 RemovalConsumer = Callable[[tuple[str, str]], None]
 DecodeRemoval = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
+class ViewNotHandled(Exception):
+    """A batch consumer could not handle this page view: its record is reported failed, and retried."""
+
+
 class ChangeStream:
-    """Timeline events go to ``consumers``; page views (when ``decode_view`` is given) to ``view_consumers``; removed
-    retention marks (``decode_removal``) to ``removal_consumers``."""
+    """Timeline events go to ``consumers``; page views (when ``decode_view`` is given) to ``view_consumers`` one by
+    one and to ``view_batch_consumers`` all of a batch at once; removed retention marks (``decode_removal``) to
+    ``removal_consumers``."""
 
     def __init__(self, decode: Decode, consumers: Sequence[Consumer], decode_view: DecodeView | None = None,
                  view_consumers: Sequence[ViewConsumer] = (), decode_removal: DecodeRemoval | None = None,
-                 removal_consumers: Sequence[RemovalConsumer] = ()):
+                 removal_consumers: Sequence[RemovalConsumer] = (),
+                 view_batch_consumers: Sequence[ViewBatchConsumer] = ()):
         self.decode = decode
         self.consumers = list(consumers)
         self.decode_view = decode_view
         self.view_consumers = list(view_consumers)
+        self.view_batch_consumers = list(view_batch_consumers)
         self.decode_removal = decode_removal
         self.removal_consumers = list(removal_consumers)
 
-    def handle_record(self, record: DynamoDBRecord) -> None:
+    def _views_of(self, records: Sequence[dict[str, Any]]) -> dict[str, PageView]:
+        """The batch's page views by their record's id (each record is decoded once)."""
+        if self.decode_view is None or not (self.view_consumers or self.view_batch_consumers):
+            return {}
+        views = {}
+        for record in records:
+            view = self.decode_view(record)
+            if view is not None and record.get("eventID"):
+                views[str(record["eventID"])] = view
+        return views
+
+    def _handle_view_batch(self, views: Sequence[PageView]) -> set[str]:
+        unhandled: set[str] = set()
+        for consume in self.view_batch_consumers:
+            try:
+                unhandled |= consume(views)
+            except Exception:  # noqa: BLE001 - every view of the batch is retried, each consumer idempotent
+                logger.exception("change consumer failed", extra={"consumer": type(consume).__name__})
+                unhandled |= {view.event_id for view in views}
+        return unhandled
+
+    def _handle_record(self, record: DynamoDBRecord, views: dict[str, PageView], unhandled: set[str]) -> None:
         event = self.decode(record.raw_event)
         if event is not None:
             logger.append_keys(event_id=event.event_id, event_type=event.type)
@@ -48,18 +78,27 @@ class ChangeStream:
                 logger.remove_keys(["event_id", "event_type"])
             count("ChangeEventsHandled")
             return
-        view = self.decode_view(record.raw_event) if self.decode_view and self.view_consumers else None
+        view = views.get(record.event_id or "")
         if view is not None:
             _run_each(self.view_consumers, view)
+            if view.event_id in unhandled:
+                raise ViewNotHandled(view.event_id)
             return
         removed = self.decode_removal(record.raw_event) if self.decode_removal and self.removal_consumers else None
         if removed is not None:
             _run_each(self.removal_consumers, removed)
 
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Each record on its own: a failed one is reported back (and retried, bisected), the others stand."""
+        """Each record on its own: a failed one is reported back (and retried, bisected), the others stand. The
+        batch consumers run first, over the batch's page views; a view they could not handle fails its record."""
+        views = self._views_of(event.get("Records") or [])
+        unhandled = self._handle_view_batch(list(views.values())) if self.view_batch_consumers else set()
+
+        def handle(record: DynamoDBRecord) -> None:
+            self._handle_record(record, views, unhandled)
+
         processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-        answer = process_partial_response(event=event, record_handler=self.handle_record, processor=processor)
+        answer = process_partial_response(event=event, record_handler=handle, processor=processor)
         failures = answer.get("batchItemFailures", [])
         if failures:
             count("ChangeEventsFailed", len(failures))

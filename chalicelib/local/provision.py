@@ -28,13 +28,20 @@ def table_definitions() -> dict[str, dict[str, Any]]:
     }
 
 
-def stream_batch_size() -> int:
-    """The change stream consumer's batch size, as its event source mapping in the template sets it."""
-    for resource in template()["Resources"].values():
-        for event in resource.get("Properties", {}).get("Events", {}).values():
-            if event.get("Type") == "DynamoDB":
-                return int(event["Properties"]["BatchSize"])
-    raise LookupError("the template has no DynamoDB stream event source")
+CHANGE_EVENTS_SOURCE = "ChangeStreamDynamodbEventSource"  # every record but a page view's insert
+PAGE_VIEWS_SOURCE = "PageViewStreamDynamodbEventSource"  # page views' inserts, in larger, slower batches
+
+
+def stream_sources() -> dict[str, dict[str, Any]]:
+    """The change stream consumer's event source mappings in the template: name → properties."""
+    return {name: event["Properties"] for resource in template()["Resources"].values()
+            for name, event in resource.get("Properties", {}).get("Events", {}).items()
+            if event.get("Type") == "DynamoDB"}
+
+
+def stream_batch_size(source: str = CHANGE_EVENTS_SOURCE) -> int:
+    """One event source mapping's batch size, as the template sets it (by default the change events')."""
+    return int(stream_sources()[source]["BatchSize"])
 
 
 def create_tables(client: Any, names: dict[str, str]) -> None:

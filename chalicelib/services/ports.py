@@ -325,6 +325,11 @@ class FunnelStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def add_landings_once(self, tenant_id: str, day: str, landings: Sequence[tuple[str, Deltas]]) -> int:
+        """Add each landing's visitor ``Deltas`` (all of ``day``) once per its mark; the first of a repeated mark
+        counts. The answer is how many were new; after a failure, the same call again adds only the ones not stored."""
+
+    @abc.abstractmethod
     def rows(self, tenant_id: str, dim: str, from_day: str, to_day: str) -> list[tuple[Row, dict[str, int]]]:
         """Every row of one dimension on the days in range."""
 

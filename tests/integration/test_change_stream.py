@@ -180,3 +180,63 @@ def test_an_e_mail_refused_for_good_is_not_retried(api: Api):
     assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
     api.wiring.change_stream.handle_batch({"Records": records})
     assert calls == ["sales-a@demo.dk"]
+
+
+def test_a_failing_batch_consumer_fails_the_page_views_of_the_batch_and_nothing_else(api: Api):
+    _journey(api, _always_open())
+    api.raw_http.post("/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+                      body=json.dumps({"email": "batch@kunde.dk"}))
+    api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
+        {"site": "demo", "vid": "vbatchconsumer0000001", "events": [
+            {"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_source=news&utm_medium=email&utm_campaign=x"}]}))
+    stream = api.wiring.change_stream
+    counting = stream.view_batch_consumers[0]
+
+    def failing(views: Any) -> set[str]:
+        raise RuntimeError("DynamoDB throttled")
+
+    stream.view_batch_consumers[0] = failing
+    records = api.tap.new_records()
+    views = [r for r in records if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "pv"]
+    assert len(views) == 1 and len(records) > 1
+
+    answer = stream.handle_batch({"Records": records})
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": views[0]["dynamodb"]["SequenceNumber"]}]}
+    assert _report(api)["handovers"] == 1  # the form's events were handled
+    stream.view_batch_consumers[0] = counting
+    assert stream.handle_batch({"Records": views}) == {"batchItemFailures": []}
+
+
+def test_the_two_stream_mappings_split_the_records_page_view_inserts_to_one_everything_else_to_the_other(api: Api):
+    """The consumer has two event source mappings on the table's stream (infra/template.json): page views' inserts
+    in batches of up to 100 a minute, every other record as before. Their filters (matched here as Lambda matches
+    them) must hand each record of a lead's life to exactly one of them, or it is handled twice or never."""
+    from moto.events.models import EventPattern
+
+    from chalicelib.adapters.dynamo.stream import page_view
+    from chalicelib.local.provision import PAGE_VIEWS_SOURCE, stream_sources
+    from tests.conftest import StreamTap
+
+    _journey(api, _with_webhook())
+    vid = "vtwomappings000000001"
+    api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
+        {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_campaign=x"}]}))
+    email = "two.mappings@kunde.dk"
+    response = api.client.http.post("/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+                                    body=json.dumps({"email": email, "et_vid": vid}))
+    lead_id = json_body(response)["lead_id"]
+    api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
+        {"site": "demo", "vid": vid, "lead": True, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/priser"}]}))
+    _act(api, _handover(api, lead_id)["handover_id"], "accept", _owner_key(api, "sales-a@demo.dk"))
+    assert _admin(api, "DELETE", f"/admin/people?email={email}").status_code == 200
+
+    filters = {name: [EventPattern.load(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]]
+               for name, source in stream_sources().items()}
+    records = [json.loads(json.dumps(record, default=str)) for record in StreamTap(api.repos.table_name).new_records()]
+    assert {record["eventName"] for record in records} == {"INSERT", "MODIFY", "REMOVE"}
+    for record in records:
+        takers = [name for name, patterns in filters.items() if any(p.matches_event(record) for p in patterns)]
+        assert len(takers) == 1, (takers, record["dynamodb"].get("Keys"))
+        assert (takers[0] == PAGE_VIEWS_SOURCE) == (page_view(record) is not None), record["dynamodb"].get("Keys")
+    assert sum(page_view(record) is not None for record in records) == 2

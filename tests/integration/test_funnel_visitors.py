@@ -75,3 +75,133 @@ def test_report_parameters_are_checked(api: Api):
     assert api.client.http.get("/reports/funnel?by=owner&model=linear", headers=headers).status_code == 422
     assert api.client.http.get("/reports/funnel").status_code == 401
     assert api.client.http.get("/reports/roi", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+# --- a stream batch's landings are counted together --------------------------------------------------------------
+
+SPRING = f"{DEMO_ORIGIN}/solceller?utm_source=google&utm_medium=cpc&utm_campaign=spring"
+SUMMER = f"{DEMO_ORIGIN}/batteri?utm_source=google&utm_medium=cpc&utm_campaign=summer"
+
+
+def _view_unhandled(api: Api, vid: str, url: str, ref: str = "") -> None:
+    """A page view the stream has not handled yet (the request alone)."""
+    api.clock.advance(minutes=1)
+    event = {"type": "pageview", "url": url, "ref": ref, "title": "Side", "ts": None, "id": uuid.uuid4().hex[:12]}
+    response = api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
+                                 body=json.dumps({"site": "demo", "vid": vid, "events": [event]}))
+    assert response.status_code == 202
+
+
+def _page_view_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [record for record in records
+            if record["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "pv"]
+
+
+def _visitor_transactions(api: Api) -> list[list[dict[str, Any]]]:
+    """Every TransactWriteItems that touches a day's visitors item, as it is made (its items)."""
+    seen: list[list[dict[str, Any]]] = []
+
+    def before(params: dict[str, Any], **_: Any) -> None:
+        items = params.get("TransactItems", [])
+        if any(item.get("Update", {}).get("Key", {}).get("sk", {}).get("S", "").startswith("VISITORS#")
+               for item in items):
+            seen.append(items)
+
+    api.dynamodb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", before)
+    return seen
+
+
+def test_the_landings_of_one_stream_batch_are_counted_in_one_write(api: Api):
+    visitors = ["v" + uuid.uuid4().hex[:20] for _ in range(4)]
+    for vid in visitors[:3]:
+        _view_unhandled(api, vid, SPRING)
+        _view_unhandled(api, vid, f"{DEMO_ORIGIN}/priser", f"{DEMO_ORIGIN}/solceller")  # navigation, no landing
+    _view_unhandled(api, visitors[0], SUMMER)  # Anna again, the same day and batch: she is counted once, for spring
+    _view_unhandled(api, visitors[3], f"{DEMO_ORIGIN}/", "")
+    transactions = _visitor_transactions(api)
+
+    api.drain()  # 9 page views and nothing else: one batch
+
+    assert len(transactions) == 1
+    assert len(transactions[0]) == 5  # four visitors' done marks and one update of the day's visitors item
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 3, "(none)": 1}
+    assert _visitors(_funnel(api, "landing_page")) == {"/solceller": 3, "/": 1}
+    assert _funnel(api, "campaign")["total"]["visitors"] == 4
+
+
+def test_a_batch_that_repeats_counted_landings_counts_only_the_new_ones(api: Api):
+    from tests.conftest import StreamTap
+
+    anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
+    _view(api, anna, SPRING)  # counted
+    _view_unhandled(api, bo, SPRING)  # not yet
+    records = _page_view_records(StreamTap(api.repos.table_name).new_records())
+    assert len(records) == 2
+
+    answer = api.wiring.change_stream.handle_batch({"Records": records})  # Anna's again, with Bo's new one
+
+    assert answer == {"batchItemFailures": []}
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 2}
+    api.wiring.change_stream.handle_batch({"Records": records})  # and the whole batch once more
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 2}
+
+
+def test_landings_that_could_not_be_counted_fail_their_records_and_the_rest_of_the_batch_stands(api: Api, monkeypatch):
+    from chalicelib.adapters.dynamo.funnel import DynamoFunnel
+
+    anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
+    _view_unhandled(api, anna, SPRING)
+    first_day = api.clock().isoformat()[:10]
+    api.clock.advance(hours=24)
+    _view_unhandled(api, bo, SUMMER)
+    records = api.tap.new_records()
+    anna_record = next(record for record in _page_view_records(records)
+                       if anna in record["dynamodb"]["Keys"]["pk"]["S"])
+    stored = DynamoFunnel.add_landings_once
+
+    def throttled_on_the_first_day(self: DynamoFunnel, tenant_id: str, day: str, landings: Any) -> int:
+        if day == first_day:
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        return stored(self, tenant_id, day, landings)
+
+    monkeypatch.setattr(DynamoFunnel, "add_landings_once", throttled_on_the_first_day)
+    answer = api.wiring.change_stream.handle_batch({"Records": records})
+
+    # Only Anna's landing is retried; Bo's, the next day, is counted.
+    assert answer == {"batchItemFailures": [{"itemIdentifier": anna_record["dynamodb"]["SequenceNumber"]}]}
+    assert _visitors(_funnel(api, "campaign")) == {"summer": 1}
+    monkeypatch.setattr(DynamoFunnel, "add_landings_once", stored)
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "summer": 1}
+
+
+def test_a_day_whose_visitors_item_is_full_counts_its_landings_as_rows(api: Api, monkeypatch):
+    """DynamoDB refuses an update that takes an item past 400 KB by cancelling the transaction with the reason
+    ``ValidationError`` (the emulator does not check the size, so the refusal is played here as AWS sends it)."""
+    from tests.conftest import StreamTap
+
+    client = api.dynamodb
+    write = client.transact_write_items
+
+    def full_day_item(TransactItems: list[dict[str, Any]], **kwargs: Any) -> Any:  # noqa: N803 - boto3's name
+        reasons = [{"Code": "ValidationError", "Message": "Item size to update has exceeded the maximum allowed size"}
+                   if item.get("Update", {}).get("Key", {}).get("sk", {}).get("S", "").startswith("VISITORS#")
+                   else {"Code": "None"} for item in TransactItems]
+        if any(reason["Code"] == "ValidationError" for reason in reasons):
+            raise client.exceptions.TransactionCanceledException(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                 "CancellationReasons": reasons}, "TransactWriteItems")
+        return write(TransactItems=TransactItems, **kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", full_day_item)
+    anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
+    _view_unhandled(api, anna, SPRING)
+    _view_unhandled(api, bo, f"{DEMO_ORIGIN}/", "")
+    api.drain()  # asserts that no record failed
+
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "(none)": 1}
+    assert _funnel(api, "channel")["total"]["visitors"] == 2
+    assert not [item for item in api.items("T#demo#FUNNEL") if item["sk"]["S"].startswith("VISITORS#")]
+    again = _page_view_records(StreamTap(api.repos.table_name).new_records())
+    assert api.wiring.change_stream.handle_batch({"Records": again}) == {"batchItemFailures": []}
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "(none)": 1}  # the rows' marks hold on a redelivery

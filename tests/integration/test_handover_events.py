@@ -81,11 +81,20 @@ def test_the_template_alarms_on_gaps_and_failed_timers():
 def test_the_template_feeds_the_change_stream_consumer_with_retries_a_failure_queue_and_alarms():
     resources = template()["Resources"]
     assert resources["JourneyTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    source = resources["ChangeStream"]["Properties"]["Events"]["ChangeStreamDynamodbEventSource"]["Properties"]
-    assert source["Stream"] == {"Fn::GetAtt": ["JourneyTable", "StreamArn"]}
-    assert source["BisectBatchOnFunctionError"] is True
-    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["ChangeStreamFailures", "Arn"]}
+    events = resources["ChangeStream"]["Properties"]["Events"]
+    # Two mappings, split by their filters (test_change_stream checks the split): change events, and page views.
+    assert set(events) == {"ChangeStreamDynamodbEventSource", "PageViewStreamDynamodbEventSource"}
+    for event in events.values():
+        source = event["Properties"]
+        assert source["Stream"] == {"Fn::GetAtt": ["JourneyTable", "StreamArn"]}
+        assert source["BisectBatchOnFunctionError"] is True
+        assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": ["ChangeStreamFailures", "Arn"]}
+        assert source["FilterCriteria"]["Filters"]
+    # A page view's batch is at most a minute late: well inside the iterator-age alarm's five minutes.
+    windows = [event["Properties"]["MaximumBatchingWindowInSeconds"] for event in events.values()]
+    assert max(windows) * 1000 < resources["ChangeStreamIteratorAgeAlarm"]["Properties"]["Threshold"]
     queue_alarm = resources["ChangeStreamFailuresAlarm"]["Properties"]
     assert queue_alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["ChangeStreamFailures", "QueueName"]}
     assert resources["ChangeStreamIteratorAgeAlarm"]["Properties"]["MetricName"] == "IteratorAge"

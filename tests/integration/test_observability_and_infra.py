@@ -124,9 +124,13 @@ def test_the_built_package_is_small_vendors_no_botocore_and_its_template_validat
     assert "app.py" in top_level and "chalicelib" in top_level
     assert not top_level & (RUNTIME_OWNED | {"aws_xray_sdk"})
     assert PACKAGE.stat().st_size < 10_000_000
-    functions = [resource for resource in json.loads((PACKAGE.parent / "sam.json").read_text())["Resources"].values()
-                 if resource["Type"] == "AWS::Serverless::Function"]
+    packaged = json.loads((PACKAGE.parent / "sam.json").read_text())["Resources"]
+    functions = [resource for resource in packaged.values() if resource["Type"] == "AWS::Serverless::Function"]
     assert functions and all(function["Properties"]["Tracing"] == "Active" for function in functions)
+    # The merge keeps both of the stream consumer's mappings, each with its filter.
+    stream_events = packaged["ChangeStream"]["Properties"]["Events"]
+    assert sorted(stream_events) == ["ChangeStreamDynamodbEventSource", "PageViewStreamDynamodbEventSource"]
+    assert all(event["Properties"]["FilterCriteria"]["Filters"] for event in stream_events.values())
     lint = subprocess.run([Path(sys.executable).parent / "cfn-lint", PACKAGE.parent / "sam.json"],
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr

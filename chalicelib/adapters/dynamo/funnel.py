@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.processed import done_item
 from chalicelib.adapters.dynamo.table import Table, keyed
-from chalicelib.adapters.dynamo.transaction import MAX_ITEMS, Transaction, TransactionCancelled
+from chalicelib.adapters.dynamo.transaction import MAX_ITEMS, Transaction, TransactionCancelled, TransactionInvalid
 from chalicelib.domain.funnel import VISITORS, Deltas, FunnelLead, Row
 from chalicelib.services.ports import FunnelStore, StaleFunnelState
 
 CONSUMER = "funnel"
 DONE_TAG = "done"
 STATE_TAG = "state"
+VISITORS_TAG = "visitors"
 CONFLICT_ATTEMPTS = 5
 ROWS_MAX = 2_000_000
 
@@ -39,15 +41,6 @@ class DynamoFunnel(FunnelStore):
 
     def add_once(self, mark: str, tenant_id: str, deltas: Deltas,
                  state: tuple[str, FunnelLead, int] | None = None) -> bool:
-        visitors_only = bool(deltas) and state is None and all(row.lead_type == VISITORS for row in deltas)
-        days = {row.day for row in deltas}
-        if visitors_only and len(days) == 1:
-            try:
-                return self._commit_visitors(mark, tenant_id, days.pop(), deltas)
-            except self.table.client.exceptions.ClientError as error:
-                # The day's item would pass DynamoDB's 400 KB (very many landing pages): one row per group.
-                if error.response.get("Error", {}).get("Code") != "ValidationException":
-                    raise
         chunks = self._chunks(deltas, extra=2 if state else 1)
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
@@ -58,6 +51,45 @@ class DynamoFunnel(FunnelStore):
             if not done and len(chunks) == 1:
                 return False
         return True
+
+    def add_landings_once(self, tenant_id: str, day: str, landings: Sequence[tuple[str, Deltas]]) -> int:
+        """One transaction per up to 99 landings: each one's done mark and a single update of the day's visitors
+        item with their sum (2 WRU a landing plus 2 per KB of the item, where a landing alone costs 4)."""
+        first: dict[str, Deltas] = {}
+        for mark, deltas in landings:
+            first.setdefault(mark, deltas)  # the same visitor twice in one batch: the first landing counts
+        marks = list(first)
+        size = MAX_ITEMS - 1
+        return sum(self._commit_landings(tenant_id, day, {mark: first[mark] for mark in marks[start:start + size]})
+                   for start in range(0, len(marks), size))
+
+    def _commit_landings(self, tenant_id: str, day: str, pending: dict[str, Deltas]) -> int:
+        conflicts = 0
+        while pending:
+            tx = Transaction(self.table)
+            tags = {f"{DONE_TAG}{index}": mark for index, mark in enumerate(pending)}
+            for tag, mark in tags.items():
+                tx.put(tag, done_item(CONSUMER, mark, self.done_ttl), condition="attribute_not_exists(pk)")
+            tx.add_counts(VISITORS_TAG, keys.funnel_visitors_day(tenant_id, day), _visitor_counts(pending.values()),
+                          "funnel_visitors")
+            try:
+                tx.commit()
+                return len(pending)
+            except TransactionCancelled as cancelled:
+                done = {tags[tag] for tag in cancelled.failed if tag in tags}
+                if done:  # counted before (a redelivered record): the others go again without them
+                    pending = {mark: deltas for mark, deltas in pending.items() if mark not in done}
+                    continue
+                conflicts += 1
+                if not cancelled.conflict or conflicts == CONFLICT_ATTEMPTS:
+                    raise
+                time.sleep(random.random() * 0.05 * 2**conflicts)
+            except TransactionInvalid as refused:
+                if VISITORS_TAG not in refused.invalid:
+                    raise
+                # The day's item would pass DynamoDB's 400 KB (very many landing pages): a row per group.
+                return sum(self._commit(mark, tenant_id, deltas, None) for mark, deltas in pending.items())
+        return 0
 
     def _commit(self, mark: str, tenant_id: str, deltas: Deltas, state: tuple[str, FunnelLead, int] | None) -> bool:
         tx = Transaction(self.table)
@@ -92,16 +124,6 @@ class DynamoFunnel(FunnelStore):
             return True
         return True
 
-    def _commit_visitors(self, mark: str, tenant_id: str, day: str, deltas: Deltas) -> bool:
-        """A landing's visitor counts: the done mark and one update of the day's visitors item (4 WRU, where a
-        row per group costs 12)."""
-        counts = {f"{row.dim}|{row.group}": value for row, counters in sorted(deltas.items())
-                  for name, value in counters.items() if name == "visitors" and value}
-        tx = Transaction(self.table)
-        tx.put(DONE_TAG, done_item(CONSUMER, mark, self.done_ttl), condition="attribute_not_exists(pk)")
-        tx.add_counts("visitors", keys.funnel_visitors_day(tenant_id, day), counts, "funnel_visitors")
-        return tx.commit_once(DONE_TAG, CONFLICT_ATTEMPTS)
-
     @staticmethod
     def _chunks(deltas: Deltas, extra: int) -> list[Deltas]:
         rows = sorted(deltas.items())
@@ -135,3 +157,14 @@ class DynamoFunnel(FunnelStore):
                 if name.startswith(prefix):
                     answer.append((Row(dim, day, VISITORS, name[len(prefix):]), {"visitors": int(value)}))
         return answer
+
+
+def _visitor_counts(landings: Iterable[Deltas]) -> dict[str, int]:
+    """The landings' visitors, summed per ``dimension|group``: the day's visitors item's attributes."""
+    counts: dict[str, int] = {}
+    for deltas in landings:
+        for row, counters in deltas.items():
+            if counters.get("visitors"):
+                name = f"{row.dim}|{row.group}"
+                counts[name] = counts.get(name, 0) + counters["visitors"]
+    return counts

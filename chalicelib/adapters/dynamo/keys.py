@@ -200,7 +200,7 @@ def funnel_row(tenant_id: str, dim: str, day: str, lead_type: str, group: str) -
 
 
 def funnel_visitors_day(tenant_id: str, day: str) -> Key:
-    """A day's distinct visitors, every dimension's groups in one item (a landing is one update, not six)."""
+    """A day's distinct visitors, every dimension's groups in one item: one update for a stream batch's landings."""
     return funnel_partition(tenant_id), f"VISITORS#{day}"
 
 

@@ -33,6 +33,15 @@ class TransactionCancelled(Exception):
         return bool(self.conflicted)
 
 
+class TransactionInvalid(ValueError):
+    """The transaction wrote nothing: DynamoDB refused the items tagged ``invalid`` as they are (its cancellation
+    reason ``ValidationError``, most often an item that would pass 400 KB). Trying again cannot help."""
+
+    def __init__(self, invalid: set[str]):
+        super().__init__(f"transaction refused (invalid: {sorted(invalid)})")
+        self.invalid = invalid
+
+
 @dataclass
 class Transaction:
     table: Table
@@ -111,6 +120,7 @@ class Transaction:
             failed: set[str] = set()
             old: dict[str, dict[str, Any]] = {}
             conflicted: set[str] = set()
+            invalid: set[str] = set()
             for (tag, _), reason in zip(self._items, reasons, strict=False):
                 code = reason.get("Code")
                 if code == "ConditionalCheckFailed":
@@ -119,6 +129,10 @@ class Transaction:
                         old[tag] = from_item(dict(reason["Item"]))
                 elif code == "TransactionConflict":
                     conflicted.add(tag)
-            if not failed and not conflicted:
-                raise
-            raise TransactionCancelled(failed, conflicted, old) from error
+                elif code == "ValidationError":
+                    invalid.add(tag)
+            if failed or conflicted:
+                raise TransactionCancelled(failed, conflicted, old) from error
+            if invalid:
+                raise TransactionInvalid(invalid) from error
+            raise
