@@ -333,9 +333,9 @@ class Container:
             RetentionMarks(retention, self.journeys, repositories.leads),
         ], decode_view=page_view, view_consumers=[
             StageMovesOnPageViews(moves),
-            LeadPageViews(retention, visitor_leads),
         ], view_batch_consumers=[
             VisitorProjection(repositories.funnel),
+            LeadPageViews(retention, visitor_leads),
         ], decode_removal=expired_mark, removal_consumers=[
             RetentionExpiry(retention, self.journeys, repositories.leads, lambda: self.people, self.clock),
         ])

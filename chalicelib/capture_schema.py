@@ -61,8 +61,6 @@ class CollectBatch:
     site: str
     vid: str
     events: list[Any]
-    # The browser sent a Leadtrail form (the snippet says so): worth a look whether the visitor is a lead now.
-    lead: bool = False
 
     @classmethod
     def model_validate(cls, data: Any) -> CollectBatch:
@@ -99,7 +97,6 @@ class PixelQuery:
     title: str | None = None
     ts: str | None = None
     id: str | None = None
-    lead: bool = False
 
     @classmethod
     def model_validate(cls, data: Any) -> PixelQuery:
@@ -107,18 +104,10 @@ class PixelQuery:
         return cast(PixelQuery, _PIXEL_QUERY.validate_python(data))
 
 
-def _hint(value: Any) -> bool:
-    """Only a plain yes is one; anything else is no, never a refused page view (the hint is optional)."""
-    return value is True or (type(value) in (int, str) and str(value) in ("1", "true"))
-
-
-_HINT = schema.with_default_schema(schema.no_info_after_validator_function(_hint, schema.any_schema()), default=False)
-
 _COLLECT_BATCH = _validator(CollectBatch, {
     "site": schema.model_field(schema.str_schema(pattern=SITE_KEY)),
     "vid": schema.model_field(schema.str_schema(pattern=VISITOR_ID)),
     "events": schema.model_field(schema.list_schema(schema.any_schema(), min_length=1)),
-    "lead": schema.model_field(_HINT),
 })
 
 _COLLECTED_EVENT = _validator(CollectedEvent, {
@@ -142,5 +131,4 @@ _PIXEL_QUERY = _validator(PixelQuery, {
     "title": _optional(schema.str_schema()),
     "ts": _optional(schema.str_schema()),
     "id": _optional(schema.str_schema(pattern=EVENT_ID)),
-    "lead": schema.model_field(_HINT),
 })

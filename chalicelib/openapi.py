@@ -108,7 +108,6 @@ class CollectShape(BaseModel):
     site: str = Field(pattern=r"^[A-Za-z0-9_-]{3,64}$")
     vid: str
     events: list[CollectedEventShape] = Field(min_length=1)
-    lead: Any = Field(False, description="true once this browser sent a Leadtrail form (any other value is no)")
 
 
 class FormFields(BaseModel):
@@ -201,7 +200,7 @@ CONTRACT: dict[tuple[str, str], Op] = {
     ("GET", "/snippet-forms.js"): Op(answer="js", auth=False, tags=("capture",)),
     ("GET", "/t.gif"): Op(answer="gif", auth=False, tags=("capture",), query=(
         Param("site", required=True), Param("url", required=True),
-        *_q("vid", "e", "ref", "title", "ts", "id", "lead"))),
+        *_q("vid", "e", "ref", "title", "ts", "id"))),
     ("POST", "/collect"): Op(ok=(202,), auth=False, tags=("capture",), body=lambda: CollectShape,
                              body_types=("text/plain", JSON), returns=_answer("Collected")),
     ("OPTIONS", "/collect"): Op(ok=(204,), answer="empty", auth=False, tags=("capture",), query=_q("site")),

@@ -4,7 +4,7 @@ TTL deleted erases the person, unless the lead was active since (then the mark i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,21 +43,31 @@ class RetentionMarks:
 class LeadPageViews:
     """A page view that arrives after its visitor became a lead stays with the lead instead of expiring.
 
-    The capture path reads nothing, so it cannot know; the snippet says when its browser sent a Leadtrail form
-    (``lead_hint``), and only such views cost the look-up of the visitor's leads here. A hint is only a hint: a
-    visitor with no lead (never one, or erased since) keeps the expiry.
+    The capture path reads nothing, so it cannot know. This batch consumer asks once per visitor of a stream batch
+    whether the visitor is a lead (one query) and takes the TTL off that visitor's views when it is; a visitor
+    with no lead (never one, or erased since) keeps the expiry. It answers the event ids it could not handle.
     """
 
     def __init__(self, store: RetentionStore, visitor_leads: VisitorLeads):
         self.store = store
         self.visitor_leads = visitor_leads
 
-    def __call__(self, view: PageView) -> None:
-        if not view.lead_hint or view.expires_at is None:
-            return
-        if self.visitor_leads.visitor_leads(view.tenant_id, view.visitor_id):
-            if self.store.keep_page_view(view.tenant_id, view.visitor_id, view.event_id):
-                count("LeadPageViewsKept")
+    def __call__(self, views: Sequence[PageView]) -> set[str]:
+        expiring: dict[tuple[str, str], list[str]] = {}
+        for view in views:
+            if view.expires_at is not None:
+                expiring.setdefault((view.tenant_id, view.visitor_id), []).append(view.event_id)
+        unhandled: set[str] = set()
+        for (tenant_id, visitor_id), event_ids in expiring.items():
+            try:
+                if self.visitor_leads.visitor_leads(tenant_id, visitor_id):
+                    kept = sum(self.store.keep_page_view(tenant_id, visitor_id, event_id) for event_id in event_ids)
+                    if kept:
+                        count("LeadPageViewsKept", kept)
+            except Exception:  # noqa: BLE001 - this visitor's views are retried; the others stand
+                logger.exception("late page views not kept", extra={"tenant_id": tenant_id})
+                unhandled.update(event_ids)
+        return unhandled
 
 
 class RetentionExpiry:

@@ -45,8 +45,6 @@ class PageView:
     ip: str | None = None
     # The epoch second the view expires (a DynamoDB TTL); None once its visitor is a lead.
     expires_at: int | None = None
-    # The browser said it sent a Leadtrail form: the stream looks whether its visitor is a lead (then it stays).
-    lead_hint: bool = False
 
     def landing(self) -> Landing:
         return Landing(url=self.url, referrer=self.referrer)
@@ -63,7 +61,6 @@ def new_pageview(
     title: str | None = None,
     ip: str | None = None,
     kept_for: str | None = None,
-    lead_hint: bool = False,
 ) -> PageView:
     """A page view; ``kept_for`` (a period such as P13M) sets when it expires."""
     landing = Landing(url=url, referrer=referrer or None)
@@ -79,7 +76,6 @@ def new_pageview(
         touch=touch_of(landing),
         ip=ip,
         expires_at=expires_at(parse_iso(at), parse_period(kept_for)) if kept_for else None,
-        lead_hint=lead_hint,
     )
 
 

@@ -103,7 +103,7 @@ class Capture:
             views.append(new_pageview(
                 tenant_id=site.tenant_id, visitor_id=batch.vid, event_id=_event_id(batch.vid, event, event.url, at),
                 url=event.url, at=at, type=event.type, referrer=event.ref, title=event.title, ip=short_ip,
-                kept_for=site.page_view_retention, lead_hint=batch.lead,
+                kept_for=site.page_view_retention,
             ))
         if views or rejected:
             self.pageviews.record_pageviews(views, rejected)
@@ -132,7 +132,7 @@ class Capture:
         view = new_pageview(
             tenant_id=site.tenant_id, visitor_id=visitor_id, event_id=_event_id(visitor_id, event, event.url, at),
             url=event.url, at=at, type=event.e, referrer=event.ref, title=event.title, ip=truncate_ip(ip),
-            kept_for=site.page_view_retention, lead_hint=event.lead and event.vid is not None,
+            kept_for=site.page_view_retention,
         )
         self.pageviews.record_pageviews([view])
         count("PageViews")

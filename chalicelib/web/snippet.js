@@ -2,7 +2,7 @@
 (function (w, d) {
   'use strict';
   var n = w.navigator, me, site, base, api, vid = null, queue = [], timer = null, on = false, sent = false, last;
-  var VID = 'et_vid', OPT = 'et_optout', LEAD = 'et_lead', ID = /^[A-Za-z0-9_-]{8,64}$/;
+  var VID = 'et_vid', OPT = 'et_optout', ID = /^[A-Za-z0-9_-]{8,64}$/;
 
   function rand(len) {
     var abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', out = '', bytes, i;
@@ -46,10 +46,7 @@
     input.value = visitor();
   }
   function fields() { for (var i = 0; i < d.forms.length; i++) field(d.forms[i]); }
-  // this browser sent a Leadtrail form: its later page views may be a lead's, and are then kept with the lead
-  function posted(form) { if (on && form && ours(form)) store(LEAD, visitor()); }
   function ours(form) { return String(form.action).indexOf(api + '/forms/') === 0; }
-  function known() { return !!vid && stored(LEAD) === vid; }
   // no half surrogate pair at the end
   function cut(text, max) {
     var s = String(text || '').slice(0, max);
@@ -63,11 +60,10 @@
 
   function pixel(e) {
     var q = { site: site, vid: vid, e: e.type, url: e.url, ref: e.ref, title: e.title, ts: e.ts, id: e.id }, s = [], k;
-    if (known()) q.lead = 1;
     for (k in q) s.push(k + '=' + enc(String(q[k])));
     new Image(1, 1).src = base + '/t.gif?' + s.join('&');
   }
-  function json(batch) { return JSON.stringify({ site: site, vid: visitor(), events: batch, lead: known() || undefined }); }
+  function json(batch) { return JSON.stringify({ site: site, vid: visitor(), events: batch }); }
   function flush() {
     if (timer) { clearTimeout(timer); timer = null; }
     while (on && queue.length) {
@@ -107,7 +103,8 @@
     cookie(null);
     store(VID, null);
     store(OPT, '1');
-    store(LEAD, null);
+    // what an earlier version kept (a sent form's mark) goes too
+    store('et_lead', null);
     var all = d.querySelectorAll('input[name="' + VID + '"]'), el;
     for (var i = 0; i < all.length; i++) {
       el = all[i];
@@ -155,7 +152,7 @@
     api = me.getAttribute('data-api') || base;
     var pending = (w.leadtrail && w.leadtrail.q) || [];
     w.leadtrail = function () { try { command.apply(null, arguments); } catch (e) {} };
-    d.addEventListener('submit', function (e) { try { field(e.target); posted(e.target); } catch (x) {} }, true);
+    d.addEventListener('submit', function (e) { try { field(e.target); } catch (x) {} }, true);
     w.addEventListener('pagehide', safe(flush));
     d.addEventListener('visibilitychange', safe(function () { if (d.visibilityState === 'hidden') flush(); }));
     w.addEventListener('popstate', safe(function () { command('pageview'); }));

@@ -227,7 +227,7 @@ def test_the_two_stream_mappings_split_the_records_page_view_inserts_to_one_ever
                                     body=json.dumps({"email": email, "et_vid": vid}))
     lead_id = json_body(response)["lead_id"]
     api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
-        {"site": "demo", "vid": vid, "lead": True, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/priser"}]}))
+        {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/priser"}]}))
     _act(api, _handover(api, lead_id)["handover_id"], "accept", _owner_key(api, "sales-a@demo.dk"))
     assert _admin(api, "DELETE", f"/admin/people?email={email}").status_code == 200
 

@@ -21,12 +21,20 @@ def _journey(api: Api, **fields: Any) -> Any:
 
 
 def _view(api: Api, visitor: str, path: str = "/", **batch: Any) -> None:
-    """A page view as the snippet sends it (``lead=True`` once the browser sent a Leadtrail form)."""
+    """A page view as the snippet sends it (``batch`` adds fields to the envelope)."""
     event = {"type": "pageview", "url": f"{DEMO_ORIGIN}{path}", "id": uuid.uuid4().hex[:12]}
     answer = api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
                                   body=json.dumps({"site": "demo", "vid": visitor, "events": [event], **batch}))
     assert answer.status_code == 202
     assert json_body(answer) == {"accepted": 1, "rejected": 0}
+
+
+def _view_unhandled(api: Api, visitor: str, path: str) -> None:
+    """A page view the change stream has not seen yet."""
+    event = {"type": "pageview", "url": f"{DEMO_ORIGIN}{path}", "id": uuid.uuid4().hex[:12]}
+    answer = api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
+                               body=json.dumps({"site": "demo", "vid": visitor, "events": [event]}))
+    assert answer.status_code == 202
 
 
 def _form(api: Api, email: str, visitor: str | None = None) -> str:
@@ -96,42 +104,80 @@ def test_a_page_view_after_the_visitor_became_a_lead_stays_with_the_lead(api: Ap
     _view(api, visitor)
     _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", visitor)
 
-    # the snippet saw the form sent, so it says so with every later page view (beacon and pixel alike)
-    _view(api, visitor, "/pricing", lead=True)
-    pixel = api.client.http.get(f"/t.gif?site=demo&vid={visitor}&lead=1&url={DEMO_ORIGIN}/cases")
+    # later page views, by beacon and by pixel, and one from an earlier snippet that still says "lead"
+    _view(api, visitor, "/pricing")
+    pixel = api.client.http.get(f"/t.gif?site=demo&vid={visitor}&url={DEMO_ORIGIN}/cases")
     assert pixel.status_code == 200
+    _view(api, visitor, "/cases", lead=True)
 
     views = _page_views(api, visitor)
-    assert len(views) == 3
+    assert len(views) == 4
     assert [view for view in views if "expires_at" in view] == []
 
 
-def test_without_the_snippets_word_a_later_page_view_expires_until_the_leads_next_form(api: Api):
-    visitor, email = "v" + uuid.uuid4().hex[:20], f"jens-{uuid.uuid4().hex[:6]}@kunde.dk"
-    _form(api, email, visitor)
-    _view(api, visitor, "/pricing")  # an older snippet, or storage the browser cleared
+def test_the_late_page_views_of_one_stream_batch_cost_one_look_up_per_visitor(api: Api):
+    from tests.integration.test_funnel_visitors import _page_view_records
+
+    lead_visitor, anonymous = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
+    _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", lead_visitor)
+    for path in ("/a", "/b", "/c"):
+        _view_unhandled(api, lead_visitor, path)
+        _view_unhandled(api, anonymous, path)
+    records = _page_view_records(api.tap.new_records())
+    queries: list[str] = []
+
+    def before(params: dict[str, Any], **_: Any) -> None:
+        values = params.get("ExpressionAttributeValues", {})
+        if values.get(":prefix", {}).get("S") == keys.VISITOR_LINK_PREFIX:
+            queries.append(values.get(":pk", {}).get("S", ""))
+
+    api.dynamodb.meta.events.register("before-parameter-build.dynamodb.Query", before)
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+
+    assert sorted(queries) == sorted([keys.visitor("demo", lead_visitor), keys.visitor("demo", anonymous)])
+    assert all("expires_at" not in view for view in _page_views(api, lead_visitor))
+    assert all("expires_at" in view for view in _page_views(api, anonymous))
+
+
+def test_a_visitor_whose_leads_could_not_be_read_has_only_their_page_views_retried(api: Api, monkeypatch: Any):
+    from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
+    from tests.integration.test_funnel_visitors import _page_view_records
+
+    anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
+    _form(api, f"anna-{uuid.uuid4().hex[:6]}@kunde.dk", anna)
+    _form(api, f"bo-{uuid.uuid4().hex[:6]}@kunde.dk", bo)
+    _view_unhandled(api, anna, "/a")
+    _view_unhandled(api, bo, "/b")
+    records = _page_view_records(api.tap.new_records())
+    read = DynamoVisitorLeads.visitor_leads
+
+    def throttled_for_anna(self: DynamoVisitorLeads, tenant_id: str, visitor_id: str) -> list[str]:
+        if visitor_id == anna:
+            raise RuntimeError("ProvisionedThroughputExceededException")
+        return read(self, tenant_id, visitor_id)
+
+    monkeypatch.setattr(DynamoVisitorLeads, "visitor_leads", throttled_for_anna)
+    answer = api.wiring.change_stream.handle_batch({"Records": records})
+
+    annas = next(r for r in records if anna in r["dynamodb"]["Keys"]["pk"]["S"])
+    assert answer == {"batchItemFailures": [{"itemIdentifier": annas["dynamodb"]["SequenceNumber"]}]}
+    assert all("expires_at" not in view for view in _page_views(api, bo))
+    monkeypatch.setattr(DynamoVisitorLeads, "visitor_leads", read)
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+    assert all("expires_at" not in view for view in _page_views(api, anna))
+
+
+def test_a_visitor_who_never_became_a_lead_keeps_the_expiry_whatever_the_browser_says(api: Api):
+    visitor = "v" + uuid.uuid4().hex[:20]
+    _view(api, visitor, lead=True)  # an earlier snippet's word after a refused form, or a hand-written request
 
     (view,) = _page_views(api, visitor)
+
     assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")
 
-    api.clock.advance(days=3)
-    _form(api, email, visitor)
-    (view,) = _page_views(api, visitor)
-    assert "expires_at" not in view
 
-
-def test_a_browser_that_says_lead_but_became_none_keeps_the_expiry(api: Api):
+def test_an_earlier_snippets_lead_word_of_any_value_never_costs_the_page_view(api: Api):
     visitor = "v" + uuid.uuid4().hex[:20]
-    _view(api, visitor, lead=True)  # a refused form, or a hand-written request
-
-    (view,) = _page_views(api, visitor)
-
-    assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")
-
-
-def test_a_lead_word_that_is_not_a_plain_yes_is_a_no_and_never_costs_the_page_view(api: Api):
-    visitor = "v" + uuid.uuid4().hex[:20]
-    _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", visitor)
     rejected_before = len(api.items("T#demo#REJECTED"))
 
     for odd in ("maybe", {"x": 1}, [True], 2, None, 1.5):
@@ -144,12 +190,12 @@ def test_a_lead_word_that_is_not_a_plain_yes_is_a_no_and_never_costs_the_page_vi
     assert len(api.items("T#demo#REJECTED")) == rejected_before
 
 
-def test_after_an_erasure_the_browsers_word_keeps_nothing(api: Api):
+def test_after_an_erasure_later_page_views_expire_as_anonymous_ones(api: Api):
     visitor, email = "v" + uuid.uuid4().hex[:20], f"jens-{uuid.uuid4().hex[:6]}@kunde.dk"
     _form(api, email, visitor)
     assert api.client.http.delete(f"/admin/people?email={email}", headers=ADMIN).status_code == 200
 
-    _view(api, visitor, lead=True)  # the browser still remembers the form
+    _view(api, visitor)  # the browser still has its visitor id
 
     (view,) = _page_views(api, visitor)
     assert int(view["expires_at"]["N"]) == _epoch(view["at"]["S"], "P13M")

@@ -34,7 +34,6 @@ def pageview_item(view: PageView) -> dict[str, Any]:
         kind="pv", at=view.at, ty=view.type, u=view.url, r=view.referrer, ti=view.title, ip=view.ip,
         ch=touch.channel if touch else None, so=touch.source if touch else None,
         me=touch.medium if touch else None, ca=touch.campaign if touch else None, expires_at=view.expires_at,
-        lh=True if view.lead_hint else None,
     )
 
 
@@ -45,7 +44,6 @@ def pageview_from(tenant_id: str, visitor_id: str, item: dict[str, Any]) -> Page
         at=item["at"], url=item["u"], type=item.get("ty", "pageview"), referrer=item.get("r"),
         title=item.get("ti"), touch=touch, ip=item.get("ip"),
         expires_at=int(item["expires_at"]) if item.get("expires_at") is not None else None,
-        lead_hint=item.get("lh") is True,
     )
 
 

@@ -20,7 +20,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | rejected input                    | table | ``[T#{t}#]REJECTED#{day}#{0..7}`` / ``{at}#{id}`` (TTL 14 days, sharded)    | capture      |
 | rejected records per sender a day | table | ``[T#{t}#]REJECTCAP#{day}`` / ``{h(sender, source)}`` (the cap; TTL 2 days) | capture      |
 | visitor → lead link               | table | ``T#{t}#V#{vid}`` / ``LEAD#{lead}``                                         | leads        |
-| a visitor's leads (page views)    | table | query ``T#{t}#V#{vid}``, sk begins ``LEAD#`` (stage rules; a view with lh)  | visitor_leads |
+| a visitor's leads (page views)    | table | query ``T#{t}#V#{vid}``, sk begins ``LEAD#`` (stage rules; once a batch)   | visitor_leads |
 | lead                              | table | ``T#{t}#L#{lead}`` / ``LEAD``                                               | leads        |
 | a lead's timeline, a page a time  | table | query ``T#{t}#L#{lead}``, sk begins ``EV#`` (``EV#{at}#{seq}#{id}``)        | leads        |
 | leads in a stage since a time     | gsi1  | ``T#{t}#STAGE#{stage}`` / ``{stage_entered_at}#{lead}``                     | leads        |
@@ -61,7 +61,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | a person who unsubscribed         | table | ``T#{t}#UNSUB#{sha256(e-mail)}`` / ``UNSUB`` (every later survey)           | surveys      |
 | survey report counters            | table | ``T#{t}#SURVEYSTATS`` / ``{dim}#{day}#{group}`` (one query per dimension)   | surveys      |
 | a lead's retention mark           | table | ``T#{t}#L#{lead}`` / ``RETAIN`` (TTL: last event + the tenant's retention)   | retention    |
-| a lead's page view kept           | table | ``T#{t}#V#{vid}`` / ``PV#{event}``: REMOVE ``expires_at`` (a form, or ``lh``) | retention    |
+| a lead's page view kept           | table | ``T#{t}#V#{vid}`` / ``PV#{event}``: REMOVE ``expires_at`` (a form, late view) | retention    |
 | a lead's last event (retention)   | table | query ``T#{t}#L#{lead}``, sk begins ``EV#``, newest first, one item          | retention    |
 """
 
