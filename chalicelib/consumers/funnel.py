@@ -99,14 +99,14 @@ class VisitorProjection:
 
     A batch consumer: the landings of one stream batch are counted together, one transaction per tenant and day
     (``FunnelStore.add_landings_once``), so a landing costs its done mark and a share of one update of the day's
-    visitors item. It answers the event ids of the landings it could not store, for the stream to retry.
+    visitors item. It answers the identities of the landings it could not store, for the stream to retry.
     """
 
     def __init__(self, store: FunnelStore):
         self.store = store
 
-    def __call__(self, views: Sequence[PageView]) -> set[str]:
-        days: dict[tuple[str, str], list[tuple[str, Deltas, str]]] = {}
+    def __call__(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
+        days: dict[tuple[str, str], list[tuple[str, Deltas, tuple[str, str, str]]]] = {}
         for view in views:
             landing = view.landing()
             if view.type != "pageview" or view.touch is None or is_internal(landing):
@@ -116,12 +116,12 @@ class VisitorProjection:
                                             "source": touch.source, "landing_page": landing_page(view.url)})
             day = view.at[:10]
             days.setdefault((view.tenant_id, day), []).append(
-                (f"visit:{view.tenant_id}:{day}:{view.visitor_id}", funnel.visitor_deltas(day, groups), view.event_id))
-        unstored: set[str] = set()
+                (f"visit:{view.tenant_id}:{day}:{view.visitor_id}", funnel.visitor_deltas(day, groups), view.identity))
+        unstored: set[tuple[str, str, str]] = set()
         for (tenant_id, day), landings in days.items():
             try:
                 self.store.add_landings_once(tenant_id, day, [(mark, deltas) for mark, deltas, _ in landings])
             except Exception:  # noqa: BLE001 - these landings' records are retried; other days stand
                 logger.exception("visitor counts not stored", extra={"tenant_id": tenant_id, "day": day})
-                unstored.update(event_id for _, _, event_id in landings)
+                unstored.update(identity for _, _, identity in landings)
         return unstored

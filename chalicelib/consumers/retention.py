@@ -45,19 +45,20 @@ class LeadPageViews:
 
     The capture path reads nothing, so it cannot know. This batch consumer asks once per visitor of a stream batch
     whether the visitor is a lead (one query) and takes the TTL off that visitor's views when it is; a visitor
-    with no lead (never one, or erased since) keeps the expiry. It answers the event ids it could not handle.
+    with no lead (never one, or erased since) keeps the expiry, and a pixel's made-up visitor costs no look-up.
+    It answers the identities of the views it could not handle.
     """
 
     def __init__(self, store: RetentionStore, visitor_leads: VisitorLeads):
         self.store = store
         self.visitor_leads = visitor_leads
 
-    def __call__(self, views: Sequence[PageView]) -> set[str]:
+    def __call__(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
         expiring: dict[tuple[str, str], list[str]] = {}
         for view in views:
-            if view.expires_at is not None:
+            if view.expires_at is not None and not view.pixel_only:
                 expiring.setdefault((view.tenant_id, view.visitor_id), []).append(view.event_id)
-        unhandled: set[str] = set()
+        unhandled: set[tuple[str, str, str]] = set()
         for (tenant_id, visitor_id), event_ids in expiring.items():
             try:
                 if self.visitor_leads.visitor_leads(tenant_id, visitor_id):
@@ -66,7 +67,7 @@ class LeadPageViews:
                         count("LeadPageViewsKept", kept)
             except Exception:  # noqa: BLE001 - this visitor's views are retried; the others stand
                 logger.exception("late page views not kept", extra={"tenant_id": tenant_id})
-                unhandled.update(event_ids)
+                unhandled.update((tenant_id, visitor_id, event_id) for event_id in event_ids)
         return unhandled
 
 

@@ -19,8 +19,8 @@ from chalicelib.observability import count, logger
 Consumer = Callable[[ChangeEvent], None]
 Decode = Callable[[dict[str, Any]], ChangeEvent | None]
 ViewConsumer = Callable[[PageView], None]
-# A batch's page views in, the event ids of those it could not handle out (their records are retried).
-ViewBatchConsumer = Callable[[Sequence[PageView]], set[str]]
+# A batch's page views in, the identities (``PageView.identity``) of those it could not handle out (retried).
+ViewBatchConsumer = Callable[[Sequence[PageView]], set[tuple[str, str, str]]]
 DecodeView = Callable[[dict[str, Any]], PageView | None]
 RemovalConsumer = Callable[[tuple[str, str]], None]
 DecodeRemoval = Callable[[dict[str, Any]], tuple[str, str] | None]
@@ -47,28 +47,36 @@ class ChangeStream:
         self.decode_removal = decode_removal
         self.removal_consumers = list(removal_consumers)
 
-    def _views_of(self, records: Sequence[dict[str, Any]]) -> dict[str, PageView]:
-        """The batch's page views by their record's id (each record is decoded once)."""
+    def _views_of(self, records: Sequence[dict[str, Any]]) -> tuple[dict[str, PageView], dict[str, Exception]]:
+        """The batch's page views by their record's id (each record is decoded once), and the records that could
+        not be decoded, with why: those fail on their own, as they would have in the record's own turn."""
+        views: dict[str, PageView] = {}
+        broken: dict[str, Exception] = {}
         if self.decode_view is None or not (self.view_consumers or self.view_batch_consumers):
-            return {}
-        views = {}
+            return views, broken
         for record in records:
-            view = self.decode_view(record)
-            if view is not None and record.get("eventID"):
-                views[str(record["eventID"])] = view
-        return views
+            record_id = str(record.get("eventID") or "")
+            try:
+                view = self.decode_view(record)
+            except Exception as error:  # noqa: BLE001 - raised again in the record's turn, failing only it
+                broken[record_id] = error
+                continue
+            if view is not None and record_id:
+                views[record_id] = view
+        return views, broken
 
-    def _handle_view_batch(self, views: Sequence[PageView]) -> set[str]:
-        unhandled: set[str] = set()
+    def _handle_view_batch(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
+        unhandled: set[tuple[str, str, str]] = set()
         for consume in self.view_batch_consumers:
             try:
                 unhandled |= consume(views)
             except Exception:  # noqa: BLE001 - every view of the batch is retried, each consumer idempotent
                 logger.exception("change consumer failed", extra={"consumer": type(consume).__name__})
-                unhandled |= {view.event_id for view in views}
+                unhandled |= {view.identity for view in views}
         return unhandled
 
-    def _handle_record(self, record: DynamoDBRecord, views: dict[str, PageView], unhandled: set[str]) -> None:
+    def _handle_record(self, record: DynamoDBRecord, views: dict[str, PageView],
+                       unhandled: set[tuple[str, str, str]]) -> None:
         event = self.decode(record.raw_event)
         if event is not None:
             logger.append_keys(event_id=event.event_id, event_type=event.type)
@@ -81,7 +89,7 @@ class ChangeStream:
         view = views.get(record.event_id or "")
         if view is not None:
             _run_each(self.view_consumers, view)
-            if view.event_id in unhandled:
+            if view.identity in unhandled:
                 raise ViewNotHandled(view.event_id)
             return
         removed = self.decode_removal(record.raw_event) if self.decode_removal and self.removal_consumers else None
@@ -91,10 +99,12 @@ class ChangeStream:
     def handle_batch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Each record on its own: a failed one is reported back (and retried, bisected), the others stand. The
         batch consumers run first, over the batch's page views; a view they could not handle fails its record."""
-        views = self._views_of(event.get("Records") or [])
+        views, broken = self._views_of(event.get("Records") or [])
         unhandled = self._handle_view_batch(list(views.values())) if self.view_batch_consumers else set()
 
         def handle(record: DynamoDBRecord) -> None:
+            if (record.event_id or "") in broken:
+                raise broken[record.event_id or ""]
             self._handle_record(record, views, unhandled)
 
         processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

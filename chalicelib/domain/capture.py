@@ -13,6 +13,8 @@ from chalicelib.domain.retention import DEFAULT_PAGE_VIEW_RETENTION, expires_at,
 # A client clock further off than this is not believed; the server's receive time is used instead.
 MAX_CLIENT_SKEW_PAST = timedelta(days=1)
 MAX_CLIENT_SKEW_FUTURE = timedelta(minutes=5)
+# The made-up visitor of a pixel view that came without a visitor id.
+PIXEL_VISITOR_PREFIX = "px-"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,16 @@ class PageView:
 
     def landing(self) -> Landing:
         return Landing(url=self.url, referrer=self.referrer)
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """Tenant, visitor and event: an event id is unique only per visitor."""
+        return self.tenant_id, self.visitor_id, self.event_id
+
+    @property
+    def pixel_only(self) -> bool:
+        """A pixel's view without a visitor id (a no-JS page, an e-mail): its made-up visitor is never a lead."""
+        return self.visitor_id.startswith(PIXEL_VISITOR_PREFIX)
 
 
 def new_pageview(

@@ -6,6 +6,7 @@ tables from the same resource definitions that production deploys.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ def table_definitions() -> dict[str, dict[str, Any]]:
     }
 
 
-CHANGE_EVENTS_SOURCE = "ChangeStreamDynamodbEventSource"  # every record but a page view's insert
+CHANGE_EVENTS_SOURCE = "ChangeStreamDynamodbEventSource"  # timeline events' inserts, retention marks' removals
 PAGE_VIEWS_SOURCE = "PageViewStreamDynamodbEventSource"  # page views' inserts, in larger, slower batches
 
 
@@ -37,6 +38,40 @@ def stream_sources() -> dict[str, dict[str, Any]]:
     return {name: event["Properties"] for resource in template()["Resources"].values()
             for name, event in resource.get("Properties", {}).get("Events", {}).items()
             if event.get("Type") == "DynamoDB"}
+
+
+def stream_mapping_of(record: dict[str, Any]) -> str | None:
+    """The event source mapping whose filters take this stream record, matched as Lambda matches them (moto's
+    event pattern matcher); None when no mapping takes it (Lambda drops it, unbilled). For the local stack, the
+    tests and the cost model: moto is not in the Lambda package."""
+    plain = json.loads(json.dumps(record, default=str))
+    for name, patterns in _stream_filters().items():
+        if any(pattern.matches_event(plain) for pattern in patterns):
+            return name
+    return None
+
+
+def mapped_batches(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The records as the two mappings would hand them to the consumer: only those a filter takes, each mapping's
+    in stream order and in batches of its size; change events first (page views wait longer for their batch)."""
+    taken: dict[str, list[dict[str, Any]]] = {CHANGE_EVENTS_SOURCE: [], PAGE_VIEWS_SOURCE: []}
+    for record in records:
+        mapping = stream_mapping_of(record)
+        if mapping is not None:
+            taken.setdefault(mapping, []).append(record)
+    batches = []
+    for mapping, part in taken.items():
+        size = stream_batch_size(mapping)
+        batches += [part[start:start + size] for start in range(0, len(part), size)]
+    return batches
+
+
+@functools.cache
+def _stream_filters() -> dict[str, list[Any]]:
+    from moto.events.models import EventPattern
+
+    return {name: [EventPattern.load(item["Pattern"]) for item in source["FilterCriteria"]["Filters"]]
+            for name, source in stream_sources().items()}
 
 
 def stream_batch_size(source: str = CHANGE_EVENTS_SOURCE) -> int:

@@ -18,7 +18,7 @@ from chalicelib.capture_schema import (
     CollectedEvent,
     PixelQuery,
 )
-from chalicelib.domain.capture import PageView, RejectedInput, event_time, new_pageview
+from chalicelib.domain.capture import PIXEL_VISITOR_PREFIX, PageView, RejectedInput, event_time, new_pageview
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.privacy import truncate_ip
 from chalicelib.errors import LeadtrailError, MalformedInput, PayloadTooLarge
@@ -126,7 +126,7 @@ class Capture:
             self._reject(refused.code, "pixel", body, refused, ip=ip)
             return False
         # A no-JS page or an e-mail has no visitor id: the view is still counted, just not stitched.
-        visitor_id = event.vid or f"px-{secrets.token_urlsafe(12)}"
+        visitor_id = event.vid or f"{PIXEL_VISITOR_PREFIX}{secrets.token_urlsafe(12)}"
         now = self.clock()
         at = event_time(event.ts, now)
         view = new_pageview(

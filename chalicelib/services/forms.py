@@ -40,6 +40,8 @@ RECEIPT_TTL = timedelta(hours=24)
 # second, 18 s of waiting at worst (9 s on average), inside the API's 29 s, so a burst from an import still
 # lands (at 25 attempts a burst of 200 for one person still lost one in about four runs on the emulator).
 MAX_ATTEMPTS = 40
+# A throttled or failing store is tried again at most this often (as before the conflicts' bound was raised).
+STORE_ATTEMPTS = 25
 FIRST_BACKOFF = 0.02
 MAX_BACKOFF = 0.5
 # What a journey that cannot be carried out raises (bad durations, overflowing dates, an invalid stored
@@ -276,7 +278,7 @@ class Forms:
 
         # A round-robin turn is taken once per request and kept across its retries: a retry takes none.
         turns: dict[str, int] = {}
-        attempt = 0
+        attempt = failures = 0
         while attempt < MAX_ATTEMPTS:
             now = self.clock()
             existing = self.leads.lead(site.tenant_id, lead_id)
@@ -320,7 +322,8 @@ class Forms:
             except Exception:
                 # A throttled or failing store: the same attempt again after a while; the receipt keeps it once.
                 attempt += 1
-                if attempt >= MAX_ATTEMPTS:
+                failures += 1
+                if attempt >= MAX_ATTEMPTS or failures >= STORE_ATTEMPTS:
                     raise
                 logger.warning("saving a submission failed; trying again", exc_info=True)
                 self._back_off(attempt)

@@ -9,6 +9,7 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
+from chalicelib.adapters.dynamo import keys
 from chalicelib.services.webhook_port import Delivery, WebhookTransport
 from tests.conftest import DEMO_ORIGIN, Api, json_body
 from tests.integration.test_handovers_api import (
@@ -192,7 +193,7 @@ def test_a_failing_batch_consumer_fails_the_page_views_of_the_batch_and_nothing_
     stream = api.wiring.change_stream
     counting = stream.view_batch_consumers[0]
 
-    def failing(views: Any) -> set[str]:
+    def failing(views: Any) -> set[tuple[str, str, str]]:
         raise RuntimeError("DynamoDB throttled")
 
     stream.view_batch_consumers[0] = failing
@@ -208,17 +209,15 @@ def test_a_failing_batch_consumer_fails_the_page_views_of_the_batch_and_nothing_
     assert stream.handle_batch({"Records": views}) == {"batchItemFailures": []}
 
 
-def test_the_two_stream_mappings_split_the_records_page_view_inserts_to_one_everything_else_to_the_other(api: Api):
-    """The consumer has two event source mappings on the table's stream (infra/template.json): page views' inserts
-    in batches of up to 100 a minute, every other record as before. Their filters (matched here as Lambda matches
-    them) must hand each record of a lead's life to exactly one of them, or it is handled twice or never."""
-    from moto.events.models import EventPattern
-
-    from chalicelib.adapters.dynamo.stream import page_view
-    from chalicelib.local.provision import PAGE_VIEWS_SOURCE, stream_sources
+def test_the_two_stream_mappings_take_exactly_the_records_the_consumer_reads_each_by_one_of_them(api: Api):
+    """The consumer has two event source mappings on the table's stream (infra/template.json), each with a filter:
+    timeline events and retention marks' removals in batches of 25, page views' inserts in batches of up to 100 a
+    minute. Matched here as Lambda matches them, over every record of a lead's life: a record the consumer reads
+    goes to exactly one of them, the right one, and no other record goes anywhere (Lambda drops it, unbilled)."""
+    from chalicelib.local.provision import CHANGE_EVENTS_SOURCE, PAGE_VIEWS_SOURCE, stream_mapping_of
     from tests.conftest import StreamTap
 
-    _journey(api, _with_webhook())
+    _journey(api, {**_with_webhook(), "retention": "P24M"})
     vid = "vtwomappings000000001"
     api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
         {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_campaign=x"}]}))
@@ -229,14 +228,41 @@ def test_the_two_stream_mappings_split_the_records_page_view_inserts_to_one_ever
     api.client.http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
         {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/priser"}]}))
     _act(api, _handover(api, lead_id)["handover_id"], "accept", _owner_key(api, "sales-a@demo.dk"))
+    # DynamoDB's TTL deleting the retention mark (the erasure path), then the person's erasure
+    pk, sk = keys.retention_mark("demo", lead_id)
+    api.dynamodb.delete_item(TableName=api.repos.table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+    api.drain()
     assert _admin(api, "DELETE", f"/admin/people?email={email}").status_code == 200
 
-    filters = {name: [EventPattern.load(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]]
-               for name, source in stream_sources().items()}
-    records = [json.loads(json.dumps(record, default=str)) for record in StreamTap(api.repos.table_name).new_records()]
+    stream = api.wiring.change_stream
+    records = StreamTap(api.repos.table_name).new_records()
     assert {record["eventName"] for record in records} == {"INSERT", "MODIFY", "REMOVE"}
+    taken: dict[str | None, int] = {}
+    removals_read = 0
     for record in records:
-        takers = [name for name, patterns in filters.items() if any(p.matches_event(record) for p in patterns)]
-        assert len(takers) == 1, (takers, record["dynamodb"].get("Keys"))
-        assert (takers[0] == PAGE_VIEWS_SOURCE) == (page_view(record) is not None), record["dynamodb"].get("Keys")
-    assert sum(page_view(record) is not None for record in records) == 2
+        read_as = (PAGE_VIEWS_SOURCE if stream.decode_view and stream.decode_view(record) is not None else
+                   CHANGE_EVENTS_SOURCE if stream.decode(record) is not None
+                   or (stream.decode_removal and stream.decode_removal(record) is not None) else None)
+        assert stream_mapping_of(record) == read_as, (record["eventName"], record["dynamodb"].get("Keys"))
+        taken[read_as] = taken.get(read_as, 0) + 1
+        removals_read += record["eventName"] == "REMOVE" and read_as is not None
+    assert taken[PAGE_VIEWS_SOURCE] == 2 and taken[CHANGE_EVENTS_SOURCE] > 5 and taken[None] > 10
+    assert removals_read == 2  # the retention mark's TTL deletion, and the erasure's of the mark set again
+
+
+def test_a_page_view_record_that_cannot_be_read_fails_alone(api: Api):
+    import copy
+
+    for vid in ("vunreadable0000000001", "vreadable000000000001"):
+        api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
+            {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_campaign=y"}]}))
+    records = [r for r in api.tap.new_records() if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "pv"]
+    bad = copy.deepcopy(next(r for r in records if "vunreadable" in r["dynamodb"]["Keys"]["pk"]["S"]))
+    del bad["dynamodb"]["NewImage"]["at"]  # as no writer of ours would leave it
+    good = next(r for r in records if "vreadable0" in r["dynamodb"]["Keys"]["pk"]["S"])
+
+    answer = api.wiring.change_stream.handle_batch({"Records": [bad, good]})
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": bad["dynamodb"]["SequenceNumber"]}]}
+    funnel = json_body(_admin(api, "GET", "/reports/funnel?by=campaign&from=2026-11-01&to=2026-12-31"))
+    assert funnel["total"]["visitors"] == 1  # the readable one was counted

@@ -14,7 +14,7 @@ from chalicelib.adapters.dynamo.leads import DynamoLeads
 from chalicelib.domain.capture import Site
 from chalicelib.domain.leads import Lead, lead_id_for
 from chalicelib.errors import Conflict, ForeignOrigin, UnknownSite
-from chalicelib.services.forms import MAX_ATTEMPTS, FormRequest, Forms
+from chalicelib.services.forms import MAX_ATTEMPTS, STORE_ATTEMPTS, FormRequest, Forms
 from chalicelib.services.handovers import Handovers, Plan
 from chalicelib.services.journeys import Journeys
 from chalicelib.services.ports import Tenant
@@ -97,6 +97,30 @@ def test_a_lead_that_keeps_changing_ends_in_a_conflict_not_a_lost_write(repos: R
         forms.submit(_request("race@firma.dk", message="mine"))
     assert len(sleeps) == MAX_ATTEMPTS - 1
     assert sleeps == sorted(sleeps) and max(sleeps) <= 0.5  # growing back-off, capped
+
+
+class FailingLeads(DynamoLeads):
+    """A store that refuses every write (throttled, or down)."""
+
+    def __init__(self, inner: DynamoLeads):
+        super().__init__(inner.table)
+        self.saves = 0
+
+    def save_submission(self, *args: Any, **kwargs: Any) -> None:
+        self.saves += 1
+        raise RuntimeError("ProvisionedThroughputExceededException")
+
+
+def test_a_failing_store_is_tried_again_a_bounded_number_of_times_then_the_error_shows(repos: Repositories):
+    failing = FailingLeads(repos.leads)
+    sleeps: list[float] = []
+    forms = _forms(repos, failing, sleeps=sleeps)
+
+    with pytest.raises(RuntimeError):
+        forms.submit(_request("down@firma.dk"))
+
+    assert failing.saves == STORE_ATTEMPTS < MAX_ATTEMPTS  # conflicts may be tried more often than failures
+    assert len(sleeps) == STORE_ATTEMPTS - 1
 
 
 def test_refusals_happen_before_anything_is_written(repos: Repositories):

@@ -205,3 +205,19 @@ def test_a_day_whose_visitors_item_is_full_counts_its_landings_as_rows(api: Api,
     again = _page_view_records(StreamTap(api.repos.table_name).new_records())
     assert api.wiring.change_stream.handle_batch({"Records": again}) == {"batchItemFailures": []}
     assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "(none)": 1}  # the rows' marks hold on a redelivery
+
+
+def test_a_batch_of_landings_in_very_many_groups_is_split_so_each_update_stays_inside_dynamodbs_limits(api: Api):
+    for index in range(99):  # each from its own source and campaign to its own page: about 300 counters
+        _view_unhandled(api, "v" + uuid.uuid4().hex[:20],
+                        f"{DEMO_ORIGIN}/p{index}?utm_source=s{index}&utm_medium=cpc&utm_campaign=c{index}")
+    transactions = _visitor_transactions(api)
+
+    api.drain()  # 99 page views: one batch of the page views' mapping
+
+    assert len(transactions) >= 2
+    updates = [item["Update"] for items in transactions for item in items if "Update" in item]
+    assert all(len(update["UpdateExpression"]) < 4096 for update in updates)  # DynamoDB's limit for an expression
+    assert all(len(items) <= 100 for items in transactions)
+    assert _funnel(api, "campaign")["total"]["visitors"] == 99
+    assert len(_visitors(_funnel(api, "landing_page"))) == 99

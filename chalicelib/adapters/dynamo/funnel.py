@@ -25,6 +25,9 @@ DONE_TAG = "done"
 STATE_TAG = "state"
 VISITORS_TAG = "visitors"
 CONFLICT_ATTEMPTS = 5
+# Distinct ``dimension|group`` counters in one update of a day's visitors item: DynamoDB takes about 280 ADD
+# terms in its 4 KB expression; the emulator's parser gives up (RecursionError) past about 200.
+MAX_COUNTERS = 100
 ROWS_MAX = 2_000_000
 
 
@@ -58,10 +61,13 @@ class DynamoFunnel(FunnelStore):
         first: dict[str, Deltas] = {}
         for mark, deltas in landings:
             first.setdefault(mark, deltas)  # the same visitor twice in one batch: the first landing counts
-        marks = list(first)
-        size = MAX_ITEMS - 1
-        return sum(self._commit_landings(tenant_id, day, {mark: first[mark] for mark in marks[start:start + size]})
-                   for start in range(0, len(marks), size))
+        chunks: list[dict[str, Deltas]] = [{}]
+        for mark, deltas in first.items():
+            # A transaction holds 100 items, an update MAX_COUNTERS counters.
+            if len(chunks[-1]) == MAX_ITEMS - 1 or len(_visitor_counts([*chunks[-1].values(), deltas])) > MAX_COUNTERS:
+                chunks.append({})
+            chunks[-1][mark] = deltas
+        return sum(self._commit_landings(tenant_id, day, chunk) for chunk in chunks if chunk)
 
     def _commit_landings(self, tenant_id: str, day: str, pending: dict[str, Deltas]) -> int:
         conflicts = 0

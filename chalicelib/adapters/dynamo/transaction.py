@@ -33,9 +33,11 @@ class TransactionCancelled(Exception):
         return bool(self.conflicted)
 
 
-class TransactionInvalid(ValueError):
+class TransactionInvalid(Exception):
     """The transaction wrote nothing: DynamoDB refused the items tagged ``invalid`` as they are (its cancellation
-    reason ``ValidationError``, most often an item that would pass 400 KB). Trying again cannot help."""
+    reason ``ValidationError``, most often an item that would pass 400 KB). Trying again cannot help; a caller
+    that does not catch it fails as it did on the raw error (a form's save, for one, is tried again and then
+    answered 5xx: no journey failure is assumed)."""
 
     def __init__(self, invalid: set[str]):
         super().__init__(f"transaction refused (invalid: {sorted(invalid)})")
