@@ -83,7 +83,8 @@ def inside_event(vid: str, page: int) -> dict[str, Any]:
 
 def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
     """The figures, with the page views' stream records handed to the consumers ``view_batch`` at a time (1: every
-    landing counted on its own, as when a batch holds no other landing of its tenant and day)."""
+    page view on its own, as when a full batch holds no other page view of its tenant; Lambda requests are still
+    priced at full batches, of other tenants' page views)."""
     import boto3
     from moto import mock_aws
 
@@ -226,9 +227,10 @@ def report() -> list[str]:
         + "  ".join(f"{name} {value:.2f}" for name, value in before.items() if name != "total"),
         f"    per 1M page views through the capture URL ${after['total']:5.2f}  "
         + "  ".join(f"{name} {value:.2f}" for name, value in after.items() if name != "total"),
-        f"    with every page view alone in its batch: consumers {alone['view_stream_wru']:.2f} WRU "
-        f"{alone['view_stream_rru']:.2f} RRU, {alone['stream_ms_per_view']:.2f} ms per page view",
-        f"    per 1M page views through the capture URL, each alone ${worst['total']:5.2f}  "
+        f"    with every page view alone among its tenant's in a full batch: consumers "
+        f"{alone['view_stream_wru']:.2f} WRU {alone['view_stream_rru']:.2f} RRU, "
+        f"{alone['stream_ms_per_view']:.2f} ms per page view",
+        f"    per 1M page views through the capture URL, so alone ${worst['total']:5.2f}  "
         + "  ".join(f"{name} {value:.2f}" for name, value in worst.items() if name != "total"),
         f"    per lead: {figures['lead_wru']:.1f} WRU {figures['lead_rru']:.1f} RRU, "
         f"{figures['lead_stream_records']:.1f} stream records, form {figures['form_ms']:.1f} ms; "

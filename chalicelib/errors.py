@@ -69,6 +69,10 @@ class ConcurrentUpdate(Exception):
     """The store saw another writer first; the service reloads and tries again."""
 
 
+class WriteRefused(Exception):
+    """The store refused the write as it is (an item past its size limit): trying again cannot help."""
+
+
 class DuplicateRequest(Exception):
     """The same request was already carried out; its recorded answer is attached."""
 

@@ -28,6 +28,7 @@ from chalicelib.errors import (
     LeadtrailError,
     MalformedInput,
     PayloadTooLarge,
+    WriteRefused,
 )
 from chalicelib.models import MAX_FORM_BYTES, FormSubmission, json_object
 from chalicelib.observability import count, logger, traced
@@ -313,6 +314,8 @@ class Forms:
                 attempt += 1
                 self._back_off(attempt)
                 continue
+            except WriteRefused:
+                raise  # as it is, the store will never take it: no retry, the error shows at once
             except JOURNEY_FAILURES as error:
                 if not plan.changes:
                     raise

@@ -201,3 +201,30 @@ def test_a_throttled_write_is_tried_again_and_the_hand_over_still_starts(repos: 
     lead = repos.leads.lead("t1", result.lead_id)
     assert lead is not None and "to-sales" in lead.handovers  # not given up as a hand-over failure
     assert len(sleeps) == 2
+
+
+class RefusingLeads(DynamoLeads):
+    """A store that refuses the write as it is (DynamoDB's ValidationError: an item past 400 KB)."""
+
+    def __init__(self, inner: DynamoLeads):
+        super().__init__(inner.table)
+        self.saves = 0
+
+    def save_submission(self, *args: Any, **kwargs: Any) -> None:
+        from chalicelib.adapters.dynamo.transaction import TransactionInvalid
+
+        self.saves += 1
+        raise TransactionInvalid({"lead"})
+
+
+def test_a_write_the_store_refuses_as_it_is_is_not_tried_again(repos: Repositories):
+    from chalicelib.errors import WriteRefused
+
+    refusing = RefusingLeads(repos.leads)
+    sleeps: list[float] = []
+    forms = _forms(repos, refusing, sleeps=sleeps)
+
+    with pytest.raises(WriteRefused):
+        forms.submit(_request("huge@firma.dk"))
+
+    assert refusing.saves == 1 and sleeps == []

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo.keys import Key
 from chalicelib.adapters.dynamo.table import Table, from_item, to_item
+from chalicelib.errors import WriteRefused
 
 MAX_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 
@@ -33,11 +34,9 @@ class TransactionCancelled(Exception):
         return bool(self.conflicted)
 
 
-class TransactionInvalid(Exception):
+class TransactionInvalid(WriteRefused):
     """The transaction wrote nothing: DynamoDB refused the items tagged ``invalid`` as they are (its cancellation
-    reason ``ValidationError``, most often an item that would pass 400 KB). Trying again cannot help; a caller
-    that does not catch it fails as it did on the raw error (a form's save, for one, is tried again and then
-    answered 5xx: no journey failure is assumed)."""
+    reason ``ValidationError``, most often an item that would pass 400 KB). Trying again cannot help."""
 
     def __init__(self, invalid: set[str]):
         super().__init__(f"transaction refused (invalid: {sorted(invalid)})")
