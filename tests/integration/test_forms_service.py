@@ -99,20 +99,21 @@ def test_a_lead_that_keeps_changing_ends_in_a_conflict_not_a_lost_write(repos: R
     assert sleeps == sorted(sleeps) and max(sleeps) <= 0.5  # growing back-off, capped
 
 
-class FailingLeads(DynamoLeads):
-    """A store that refuses every write (throttled, or down)."""
+class RefusingLeads(DynamoLeads):
+    """A store whose every write fails with ``error``."""
 
-    def __init__(self, inner: DynamoLeads):
+    def __init__(self, inner: DynamoLeads, error: Exception):
         super().__init__(inner.table)
+        self.error = error
         self.saves = 0
 
     def save_submission(self, *args: Any, **kwargs: Any) -> None:
         self.saves += 1
-        raise RuntimeError("ProvisionedThroughputExceededException")
+        raise self.error
 
 
 def test_a_failing_store_is_tried_again_a_bounded_number_of_times_then_the_error_shows(repos: Repositories):
-    failing = FailingLeads(repos.leads)
+    failing = RefusingLeads(repos.leads, RuntimeError("ProvisionedThroughputExceededException"))
     sleeps: list[float] = []
     forms = _forms(repos, failing, sleeps=sleeps)
 
@@ -203,24 +204,11 @@ def test_a_throttled_write_is_tried_again_and_the_hand_over_still_starts(repos: 
     assert len(sleeps) == 2
 
 
-class RefusingLeads(DynamoLeads):
-    """A store that refuses the write as it is (DynamoDB's ValidationError: an item past 400 KB)."""
-
-    def __init__(self, inner: DynamoLeads):
-        super().__init__(inner.table)
-        self.saves = 0
-
-    def save_submission(self, *args: Any, **kwargs: Any) -> None:
-        from chalicelib.adapters.dynamo.transaction import TransactionInvalid
-
-        self.saves += 1
-        raise TransactionInvalid({"lead"})
-
-
 def test_a_write_the_store_refuses_as_it_is_is_not_tried_again(repos: Repositories):
+    from chalicelib.adapters.dynamo.transaction import TransactionInvalid
     from chalicelib.errors import WriteRefused
 
-    refusing = RefusingLeads(repos.leads)
+    refusing = RefusingLeads(repos.leads, TransactionInvalid({"lead"}))  # DynamoDB's ValidationError, 400 KB
     sleeps: list[float] = []
     forms = _forms(repos, refusing, sleeps=sleeps)
 
