@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from chalicelib.local.provision import CHANGE_EVENTS_SOURCE, PAGE_VIEWS_SOURCE, stream_batch_size, stream_mapping_of
+from chalicelib.local.provision import PAGE_VIEWS_SOURCE, mapped_batches, stream_batch_size
 
 PRICES = {  # USD, us-east-1, list prices as published (DynamoDB on-demand since November 2024)
     "api_gateway_rest_per_million": 3.50,
@@ -123,16 +123,11 @@ def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
             handled = [0, 0]
             while records := [record.to_json() for record in shard.items[position:]]:
                 position += len(records)
-                mapped = [(record, stream_mapping_of(record)) for record in records]
-                views = [record for record, mapping in mapped if mapping == PAGE_VIEWS_SOURCE]
-                others = [record for record, mapping in mapped if mapping == CHANGE_EVENTS_SOURCE]
-                for part, size in ((views, batch), (others, STREAM_BATCH)):
-                    for start in range(0, len(part), size):
-                        began = time.perf_counter()  # the consumer's time only: Lambda does the filtering
-                        wiring.change_stream.handle_batch({"Records": part[start:start + size]})
-                        consumer_seconds[0] += time.perf_counter() - began
-                handled[0] += len(views)
-                handled[1] += len(others)
+                for mapping, part in mapped_batches(records, {PAGE_VIEWS_SOURCE: batch}):
+                    began = time.perf_counter()  # the consumer's time only: Lambda does the filtering
+                    wiring.change_stream.handle_batch({"Records": part})
+                    consumer_seconds[0] += time.perf_counter() - began
+                    handled[0 if mapping == PAGE_VIEWS_SOURCE else 1] += len(part)
             return handled[0], handled[1]
 
         app(collect_event("warmupcost000001"), None)  # warm: the site lookup is cached, as in a warm Lambda

@@ -139,7 +139,7 @@ def drain(tap: StreamTap, wiring: bootstrap.Container) -> int:
 
     handled = 0
     while records := tap.new_records():
-        for batch in mapped_batches(records):  # only what the template's filters hand the consumer
+        for _, batch in mapped_batches(records):  # only what the template's filters hand the consumer
             answer = wiring.change_stream.handle_batch({"Records": batch})
             assert not answer["batchItemFailures"], answer
         handled += len(records)

@@ -33,8 +33,9 @@ CHANGE_EVENTS_SOURCE = "ChangeStreamDynamodbEventSource"  # timeline events' ins
 PAGE_VIEWS_SOURCE = "PageViewStreamDynamodbEventSource"  # page views' inserts, in larger, slower batches
 
 
+@functools.cache
 def stream_sources() -> dict[str, dict[str, Any]]:
-    """The change stream consumer's event source mappings in the template: name → properties."""
+    """The change stream consumer's event source mappings in the template: name → properties (read once)."""
     return {name: event["Properties"] for resource in template()["Resources"].values()
             for name, event in resource.get("Properties", {}).get("Events", {}).items()
             if event.get("Type") == "DynamoDB"}
@@ -51,9 +52,11 @@ def stream_mapping_of(record: dict[str, Any]) -> str | None:
     return None
 
 
-def mapped_batches(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """The records as the two mappings would hand them to the consumer: only those a filter takes, each mapping's
-    in stream order and in batches of its size; change events first (page views wait longer for their batch)."""
+def mapped_batches(records: list[dict[str, Any]], sizes: dict[str, int] | None = None
+                   ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The records as the two mappings would hand them to the consumer, as (mapping, batch): only those a filter
+    takes, each mapping's in stream order and in batches of its size (or of ``sizes[mapping]``); change events
+    first (page views wait longer for their batch)."""
     taken: dict[str, list[dict[str, Any]]] = {CHANGE_EVENTS_SOURCE: [], PAGE_VIEWS_SOURCE: []}
     for record in records:
         mapping = stream_mapping_of(record)
@@ -61,8 +64,8 @@ def mapped_batches(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
             taken.setdefault(mapping, []).append(record)
     batches = []
     for mapping, part in taken.items():
-        size = stream_batch_size(mapping)
-        batches += [part[start:start + size] for start in range(0, len(part), size)]
+        size = (sizes or {}).get(mapping) or stream_batch_size(mapping)
+        batches += [(mapping, part[start:start + size]) for start in range(0, len(part), size)]
     return batches
 
 

@@ -56,7 +56,7 @@ class StreamReader:
                 answer = self.streams.get_records(ShardIterator=iterator, Limit=BATCH)
                 records = answer.get("Records", [])
                 if records:
-                    failures = [failure for batch in mapped_batches(records)
+                    failures = [failure for _, batch in mapped_batches(records)
                                 for failure in self.handle_batch({"Records": batch}).get("batchItemFailures", [])]
                     if failures:
                         self._retries[shard_id] = self._retries.get(shard_id, 0) + 1
