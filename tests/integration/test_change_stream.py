@@ -12,6 +12,7 @@ from standardwebhooks.webhooks import Webhook as StandardWebhook
 from chalicelib.adapters.dynamo import keys
 from chalicelib.services.webhook_port import Delivery, WebhookTransport
 from tests.conftest import DEMO_ORIGIN, Api, json_body
+from tests.integration.test_funnel_visitors import _page_view_records
 from tests.integration.test_handovers_api import (
     WEBHOOK_SECRET,
     _act,
@@ -198,7 +199,7 @@ def test_a_failing_batch_consumer_fails_the_page_views_of_the_batch_and_nothing_
 
     stream.view_batch_consumers[0] = failing
     records = api.tap.new_records()
-    views = [r for r in records if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "pv"]
+    views = _page_view_records(records)
     assert len(views) == 1 and len(records) > 1
 
     answer = stream.handle_batch({"Records": records})
@@ -256,7 +257,7 @@ def test_a_page_view_record_that_cannot_be_read_fails_alone(api: Api):
     for vid in ("vunreadable0000000001", "vreadable000000000001"):
         api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN}, body=json.dumps(
             {"site": "demo", "vid": vid, "events": [{"type": "pageview", "url": f"{DEMO_ORIGIN}/?utm_campaign=y"}]}))
-    records = [r for r in api.tap.new_records() if r["dynamodb"].get("NewImage", {}).get("kind", {}).get("S") == "pv"]
+    records = _page_view_records(api.tap.new_records())
     bad = copy.deepcopy(next(r for r in records if "vunreadable" in r["dynamodb"]["Keys"]["pk"]["S"]))
     del bad["dynamodb"]["NewImage"]["at"]  # as no writer of ours would leave it
     good = next(r for r in records if "vreadable0" in r["dynamodb"]["Keys"]["pk"]["S"])

@@ -29,14 +29,6 @@ def _view(api: Api, visitor: str, path: str = "/", **batch: Any) -> None:
     assert json_body(answer) == {"accepted": 1, "rejected": 0}
 
 
-def _view_unhandled(api: Api, visitor: str, path: str) -> None:
-    """A page view the change stream has not seen yet."""
-    event = {"type": "pageview", "url": f"{DEMO_ORIGIN}{path}", "id": uuid.uuid4().hex[:12]}
-    answer = api.raw_http.post("/collect", headers={"Content-Type": "text/plain", "Origin": DEMO_ORIGIN},
-                               body=json.dumps({"site": "demo", "vid": visitor, "events": [event]}))
-    assert answer.status_code == 202
-
-
 def _form(api: Api, email: str, visitor: str | None = None) -> str:
     body = {"email": email, "name": "Jens Lund", **({"et_vid": visitor} if visitor else {})}
     answer = api.client.http.post("/forms/demo", headers=FORM, body=json.dumps(body))
@@ -116,13 +108,13 @@ def test_a_page_view_after_the_visitor_became_a_lead_stays_with_the_lead(api: Ap
 
 
 def test_the_late_page_views_of_one_stream_batch_cost_one_look_up_per_visitor_and_a_pixels_none(api: Api):
-    from tests.integration.test_funnel_visitors import _page_view_records
+    from tests.integration.test_funnel_visitors import _page_view_records, _view_unhandled
 
     lead_visitor, anonymous = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
     _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", lead_visitor)
     for path in ("/a", "/b", "/c"):
-        _view_unhandled(api, lead_visitor, path)
-        _view_unhandled(api, anonymous, path)
+        _view_unhandled(api, lead_visitor, f"{DEMO_ORIGIN}{path}")
+        _view_unhandled(api, anonymous, f"{DEMO_ORIGIN}{path}")
     assert api.raw_http.get(f"/t.gif?site=demo&url={DEMO_ORIGIN}/nyhedsbrev").status_code == 200  # no visitor id
     records = _page_view_records(api.tap.new_records())
     assert len(records) == 7
@@ -143,13 +135,13 @@ def test_the_late_page_views_of_one_stream_batch_cost_one_look_up_per_visitor_an
 
 def test_a_visitor_whose_leads_could_not_be_read_has_only_their_page_views_retried(api: Api, monkeypatch: Any):
     from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
-    from tests.integration.test_funnel_visitors import _page_view_records
+    from tests.integration.test_funnel_visitors import _page_view_records, _view_unhandled
 
     anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
     _form(api, f"anna-{uuid.uuid4().hex[:6]}@kunde.dk", anna)
     _form(api, f"bo-{uuid.uuid4().hex[:6]}@kunde.dk", bo)
-    _view_unhandled(api, anna, "/a")
-    _view_unhandled(api, bo, "/b")
+    _view_unhandled(api, anna, f"{DEMO_ORIGIN}/a")
+    _view_unhandled(api, bo, f"{DEMO_ORIGIN}/b")
     records = _page_view_records(api.tap.new_records())
     read = DynamoVisitorLeads.visitor_leads
 
