@@ -44,10 +44,12 @@ from tests.contract import ContractCheckedHttp  # noqa: E402
 # The in-process moto gets the local stack's patches that keep each request's cost independent of the table's
 # size (chalicelib/local/emulator.py says why each is equivalent to moto's own behaviour): without them every
 # transaction deep-copies the whole table and its stream, and a 30-lead scenario took 140 s. The stream is not
-# trimmed here (StreamTap reads it by position), and the server-only patches do not apply in-process.
+# trimmed here (StreamTap reads it by position), and the server-only patches do not apply in-process. Item reads
+# are answered without moto's model-driven serialiser, as in the local stack.
 emulator.snapshot_touched_items()
 emulator.query_one_partition()
 emulator.stop_instance_tracking()
+emulator.answer_item_reads_as_json()
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 DEMO_ORIGIN = "https://www.nordlys-solar.dk"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from chalicelib.consumers.events import ChangeEvent
 from chalicelib.domain import funnel
 from chalicelib.domain.attribution import is_internal
-from chalicelib.domain.capture import PageView
+from chalicelib.domain.capture import PageView, ViewIdentity
 from chalicelib.domain.credit import Touchpoint
 from chalicelib.domain.funnel import Deltas, FunnelLead, LeadFacts
 from chalicelib.domain.leads import Lead, conversion_of, landing_page
@@ -105,8 +105,8 @@ class VisitorProjection:
     def __init__(self, store: FunnelStore):
         self.store = store
 
-    def __call__(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
-        days: dict[tuple[str, str], list[tuple[str, Deltas, tuple[str, str, str]]]] = {}
+    def __call__(self, views: Sequence[PageView]) -> set[ViewIdentity]:
+        days: dict[tuple[str, str], list[tuple[str, Deltas, ViewIdentity]]] = {}
         for view in views:
             landing = view.landing()
             if view.type != "pageview" or view.touch is None or is_internal(landing):
@@ -117,7 +117,7 @@ class VisitorProjection:
             day = view.at[:10]
             days.setdefault((view.tenant_id, day), []).append(
                 (f"visit:{view.tenant_id}:{day}:{view.visitor_id}", funnel.visitor_deltas(day, groups), view.identity))
-        unstored: set[tuple[str, str, str]] = set()
+        unstored: set[ViewIdentity] = set()
         for (tenant_id, day), landings in days.items():
             try:
                 self.store.add_landings_once(tenant_id, day, [(mark, deltas) for mark, deltas, _ in landings])

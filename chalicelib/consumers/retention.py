@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.consumers.events import ChangeEvent
-from chalicelib.domain.capture import PageView
+from chalicelib.domain.capture import PageView, ViewIdentity
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.retention import due, expires_at, parse_period
 from chalicelib.observability import count, logger
@@ -53,12 +53,12 @@ class LeadPageViews:
         self.store = store
         self.visitor_leads = visitor_leads
 
-    def __call__(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
+    def __call__(self, views: Sequence[PageView]) -> set[ViewIdentity]:
         expiring: dict[tuple[str, str], list[str]] = {}
         for view in views:
             if view.expires_at is not None and not view.pixel_only:
                 expiring.setdefault((view.tenant_id, view.visitor_id), []).append(view.event_id)
-        unhandled: set[tuple[str, str, str]] = set()
+        unhandled: set[ViewIdentity] = set()
         for (tenant_id, visitor_id), event_ids in expiring.items():
             try:
                 if self.visitor_leads.visitor_leads(tenant_id, visitor_id):

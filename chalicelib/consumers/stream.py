@@ -13,14 +13,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.consumers.events import ChangeEvent
-from chalicelib.domain.capture import PageView
+from chalicelib.domain.capture import PageView, ViewIdentity
 from chalicelib.observability import count, logger
 
 Consumer = Callable[[ChangeEvent], None]
 Decode = Callable[[dict[str, Any]], ChangeEvent | None]
 ViewConsumer = Callable[[PageView], None]
 # A batch's page views in, the identities (``PageView.identity``) of those it could not handle out (retried).
-ViewBatchConsumer = Callable[[Sequence[PageView]], set[tuple[str, str, str]]]
+ViewBatchConsumer = Callable[[Sequence[PageView]], set[ViewIdentity]]
 DecodeView = Callable[[dict[str, Any]], PageView | None]
 RemovalConsumer = Callable[[tuple[str, str]], None]
 DecodeRemoval = Callable[[dict[str, Any]], tuple[str, str] | None]
@@ -65,8 +65,8 @@ class ChangeStream:
                 views[record_id] = view
         return views, broken
 
-    def _handle_view_batch(self, views: Sequence[PageView]) -> set[tuple[str, str, str]]:
-        unhandled: set[tuple[str, str, str]] = set()
+    def _handle_view_batch(self, views: Sequence[PageView]) -> set[ViewIdentity]:
+        unhandled: set[ViewIdentity] = set()
         for consume in self.view_batch_consumers:
             try:
                 unhandled |= consume(views)
@@ -76,7 +76,7 @@ class ChangeStream:
         return unhandled
 
     def _handle_record(self, record: DynamoDBRecord, views: dict[str, PageView],
-                       unhandled: set[tuple[str, str, str]]) -> None:
+                       unhandled: set[ViewIdentity]) -> None:
         event = self.decode(record.raw_event)
         if event is not None:
             logger.append_keys(event_id=event.event_id, event_type=event.type)

@@ -13,8 +13,12 @@ from chalicelib.domain.retention import DEFAULT_PAGE_VIEW_RETENTION, expires_at,
 # A client clock further off than this is not believed; the server's receive time is used instead.
 MAX_CLIENT_SKEW_PAST = timedelta(days=1)
 MAX_CLIENT_SKEW_FUTURE = timedelta(minutes=5)
-# The made-up visitor of a pixel view that came without a visitor id.
-PIXEL_VISITOR_PREFIX = "px-"
+# The made-up visitor of a pixel view that came without a visitor id. A visitor id that is sent never holds a
+# "." (``VISITOR_ID``), so no browser's visitor is taken for a pixel's.
+PIXEL_VISITOR_PREFIX = "px."
+
+ViewIdentity = tuple[str, str, str]
+"""A page view's tenant, visitor and event id: an event id is unique only per visitor."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,7 @@ class PageView:
         return Landing(url=self.url, referrer=self.referrer)
 
     @property
-    def identity(self) -> tuple[str, str, str]:
-        """Tenant, visitor and event: an event id is unique only per visitor."""
+    def identity(self) -> ViewIdentity:
         return self.tenant_id, self.visitor_id, self.event_id
 
     @property

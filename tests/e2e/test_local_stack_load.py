@@ -344,10 +344,13 @@ with warnings.catch_warnings(record=True) as caught:
     emulator.install()
 from chalice.local import ThreadedHTTPServer
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 print(json.dumps({"warnings": [str(warning.message) for warning in caught],
                   "transactions_patched": hasattr(DynamoDBBackend.transact_write_items, "_leadtrail_emulator_patch"),
+                  "reads_patched": hasattr(DynamoHandler.serialized, "_leadtrail_emulator_patch"),
                   "backlog": ThreadedHTTPServer.request_queue_size}))
 """)
     assert any("moto 5.2.5" in warning and "0.0.0" in warning for warning in answer["warnings"]), answer
     assert answer["transactions_patched"] is False
+    assert answer["reads_patched"] is False
     assert answer["backlog"] >= 128

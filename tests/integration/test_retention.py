@@ -133,6 +133,17 @@ def test_the_late_page_views_of_one_stream_batch_cost_one_look_up_per_visitor_an
     assert all("expires_at" in view for view in _page_views(api, anonymous))
 
 
+def test_a_sent_visitor_id_that_looks_like_a_pixels_made_up_one_keeps_its_late_page_views_with_the_lead(api: Api):
+    visitor = "px-" + uuid.uuid4().hex[:20]
+    _form(api, f"jens-{uuid.uuid4().hex[:6]}@kunde.dk", visitor)
+    _view(api, visitor, "/pricing")
+    assert api.client.http.get(f"/t.gif?site=demo&vid={visitor}&url={DEMO_ORIGIN}/cases").status_code == 200
+
+    views = _page_views(api, visitor)
+    assert len(views) == 2
+    assert [view for view in views if "expires_at" in view] == []
+
+
 def test_a_visitor_whose_leads_could_not_be_read_has_only_their_page_views_retried(api: Api, monkeypatch: Any):
     from chalicelib.adapters.dynamo.visitor_leads import DynamoVisitorLeads
     from tests.integration.test_funnel_visitors import _page_view_records, _view_unhandled
