@@ -33,6 +33,7 @@ VIEW_BATCH = stream_batch_size(PAGE_VIEWS_SOURCE)  # and its page views' (their 
 VISITORS = 400
 LEAD_EVERY = 20
 PAGES_PER_VISIT = 4  # a landing and three pages inside the site
+TENANT_SHARES = (2, 3, 5, 10, 25, 100)  # a tenant's page views in one batch of the page views' mapping
 
 
 class Meter:
@@ -81,10 +82,29 @@ def inside_event(vid: str, page: int) -> dict[str, Any]:
                                                   "Origin": "https://www.nordlys-solar.dk"}, body)
 
 
-def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
+def overlapping_visits(records: list[dict[str, Any]], seed: int = 7) -> list[dict[str, Any]]:
+    """The page views' records in the order of a stream where visits overlap: each visit starts at a random
+    second of one hour and its pages follow a minute apart (a visitor's pages stay in order, as in a shard)."""
+    import random
+
+    chance = random.Random(seed)
+    starts: dict[str, float] = {}
+    seen: Counter[str] = Counter()
+    timed: list[tuple[float, int, dict[str, Any]]] = []
+    for record in records:
+        visitor = record["dynamodb"]["Keys"]["pk"]["S"]
+        start = starts.setdefault(visitor, chance.uniform(0, 3600))
+        timed.append((start + 60 * seen[visitor], len(timed), record))
+        seen[visitor] += 1
+    return [record for _, _, record in sorted(timed)]
+
+
+def measure(view_batch: int = VIEW_BATCH, overlapping: bool = False) -> dict[str, Any]:
     """The figures, with the page views' stream records handed to the consumers ``view_batch`` at a time (1: every
     page view on its own, as when a full batch holds no other page view of its tenant; Lambda requests are still
-    priced at full batches, of other tenants' page views)."""
+    priced at full batches, of other tenants' page views). With ``overlapping`` the visits' page views come in
+    the order of ``overlapping_visits``, so ``view_batch`` is the tenant's share of a batch: the pages of a visit
+    mostly fall in different batches, and the landings of one batch are counted together."""
     import boto3
     from moto import mock_aws
 
@@ -115,7 +135,7 @@ def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
 
         consumer_seconds = [0.0]
 
-        def drain(batch: int = VIEW_BATCH) -> tuple[int, int]:
+        def drain(batch: int = VIEW_BATCH, overlapping: bool = False) -> tuple[int, int]:
             """Every stream record until none is left (the consumers' own writes are records too), as the two
             event source mappings' filters take them: page views' inserts ``batch`` at a time, change events 25 at
             a time (the other records no mapping takes). Answers (page view records, change event records)."""
@@ -123,6 +143,8 @@ def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
             handled = [0, 0]
             while records := [record.to_json() for record in shard.items[position:]]:
                 position += len(records)
+                if overlapping:  # the page views of the visits, as they come (the consumers' writes after them)
+                    records, overlapping = overlapping_visits(records), False
                 for mapping, part in mapped_batches(records, {PAGE_VIEWS_SOURCE: batch}):
                     began = time.perf_counter()  # the consumer's time only: Lambda does the filtering
                     wiring.change_stream.handle_batch({"Records": part})
@@ -145,7 +167,7 @@ def measure(view_batch: int = VIEW_BATCH) -> dict[str, Any]:
                 capture_ms.append((time.perf_counter() - began) * 1000)
         capture = meter.take()
         consumer_seconds[0] = 0.0
-        view_records, other_records = drain(view_batch)
+        view_records, other_records = drain(view_batch, overlapping)
         stream_seconds = consumer_seconds[0]
         consumed = meter.take()
         leads = 0
@@ -207,6 +229,8 @@ def report() -> list[str]:
     with contextlib.redirect_stdout(io.StringIO()):
         figures = measure()
         alone = measure(view_batch=1)
+        shares = {share: per_million_views(measure(view_batch=share, overlapping=True), False)
+                  for share in TENANT_SHARES}
     before, after = per_million_views(figures, True), per_million_views(figures, False)
     worst = per_million_views(alone, False)
     return [
@@ -227,6 +251,9 @@ def report() -> list[str]:
         f"{alone['stream_ms_per_view']:.2f} ms per page view",
         f"    per 1M page views through the capture URL, so alone ${worst['total']:5.2f}  "
         + "  ".join(f"{name} {value:.2f}" for name, value in worst.items() if name != "total"),
+        "    per 1M page views through the capture URL, visits overlapping, by the tenant's page views per batch: "
+        + "  ".join(f"{share}: ${cost['total']:.2f} (DynamoDB {cost['dynamodb']:.2f})"
+                    for share, cost in shares.items()),
         f"    per lead: {figures['lead_wru']:.1f} WRU {figures['lead_rru']:.1f} RRU, "
         f"{figures['lead_stream_records']:.1f} stream records, form {figures['form_ms']:.1f} ms; "
         f"per 1,000 leads ${per_thousand_leads(figures):.4f}",

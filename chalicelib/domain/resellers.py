@@ -68,10 +68,12 @@ def email_hash(secret: str, email: str) -> str:
 
 @dataclass(frozen=True)
 class PostcodeRange:
-    """An inclusive range of numeric postcodes, written ``8000-8999`` (or one code: ``9000``)."""
+    """An inclusive range of numeric postcodes, written ``8000-8999`` (or one code: ``9000``). Written with leading
+    zeros (Copenhagen's ``0800-0999``), it is shown with them; they do not change which postcodes it holds."""
 
     low: int
     high: int
+    digits: int = field(default=0, compare=False)  # the width it was written in, when that had leading zeros
 
     @classmethod
     def parse(cls, text: str) -> PostcodeRange:
@@ -82,14 +84,16 @@ class PostcodeRange:
             raise ValueError(f"{text!r} is not a postcode range such as 8000-8999 or 9000")
         if int(first) > int(last):
             raise ValueError(f"{text!r} runs backwards: write the lower postcode first")
-        return cls(int(first), int(last))
+        padded = first.startswith("0") or last.startswith("0")
+        return cls(int(first), int(last), max(len(first), len(last)) if padded else 0)
 
     def holds(self, postcode: str | None) -> bool:
         code = (postcode or "").strip().replace(" ", "")
         return code.isascii() and code.isdigit() and len(code) <= 10 and self.low <= int(code) <= self.high
 
     def __str__(self) -> str:
-        return f"{self.low}" if self.low == self.high else f"{self.low}-{self.high}"
+        low, high = f"{self.low:0{self.digits}d}", f"{self.high:0{self.digits}d}"
+        return low if self.low == self.high else f"{low}-{high}"
 
 
 @dataclass(frozen=True)

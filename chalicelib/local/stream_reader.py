@@ -5,7 +5,7 @@ for put, update, batch and transactional writes) and hands each batch to the sam
 Lambda runs, within a tick of the write.
 
 In AWS the consumer has two event source mappings (infra/template.json), each with a filter: timeline events
-and retention marks' removals 25 at a time within a second, page views' inserts up to 100 a minute. The reader
+and retention marks' removals 25 at a time within a second, page views' inserts up to 1,000 within a minute. The reader
 hands each batch it reads over as they would (``mapped_batches``: only what a filter takes, in each mapping's
 batch size), without their waiting.
 """

@@ -277,6 +277,12 @@ class Forms:
         handover_failure: str | None = None
         rules = self._stage_rules(site.tenant_id, lead_id)
 
+        # A request carried out before (a double click, a retry, a reused key) is answered from its receipt before a
+        # hand-over takes a round-robin turn: a retry or a refusal moves nobody's turn. Two copies racing past this
+        # read still store once (the receipt's condition), the loser having taken a turn.
+        recorded = self.leads.recorded_answer(site.tenant_id, key_hash, int(self.clock().timestamp()))
+        if recorded is not None:
+            return self._replayed(recorded, payload_hash, site, redirect_to, form)
         # A round-robin turn is taken once per request and kept across its retries: a retry takes none.
         turns: dict[str, int] = {}
         attempt = failures = 0
@@ -303,12 +309,7 @@ class Forms:
             try:
                 self.leads.save_submission(outcome, existing.version if existing else None, receipt, plan.changes)
             except DuplicateRequest as duplicate:
-                if duplicate.response.get("payload_hash") != payload_hash:
-                    raise IdempotencyKeyReused(
-                        "this Idempotency-Key was used for a different submission", field="Idempotency-Key"
-                    ) from None
-                return FormResult(lead_id=str(duplicate.response["lead_id"]), site=site, redirect_to=redirect_to,
-                                  replayed=True, fields_flagged=tuple(form.fields_flagged))
+                return self._replayed(duplicate.response, payload_hash, site, redirect_to, form)
             except ConcurrentUpdate:
                 # Same person, same moment (a double click, an import): wait a random while, read again.
                 attempt += 1
@@ -339,6 +340,16 @@ class Forms:
             return FormResult(lead_id=lead_id, site=site, redirect_to=redirect_to,
                               fields_flagged=tuple(form.fields_flagged))
         raise Conflict("the lead kept changing while this submission was saved; try again", field="email")
+
+    @staticmethod
+    def _replayed(recorded: dict[str, Any], payload_hash: str, site: Site, redirect_to: str | None,
+                  form: FormSubmission) -> FormResult:
+        """The answer of the request carried out before; a different payload under its key is refused."""
+        if recorded.get("payload_hash") != payload_hash:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a different submission",
+                                       field="Idempotency-Key")
+        return FormResult(lead_id=str(recorded["lead_id"]), site=site, redirect_to=redirect_to, replayed=True,
+                          fields_flagged=tuple(form.fields_flagged))
 
     def refusal(self, request: FormRequest) -> Refusal:
         """For a refused plain HTML form: the site's language, its ``_error`` page and the form's page.

@@ -222,6 +222,11 @@ class LeadRepository(abc.ABC):
         """
 
     @abc.abstractmethod
+    def recorded_answer(self, tenant_id: str, key_hash: str, now: int) -> dict[str, Any] | None:
+        """The answer recorded with a receipt that has not expired by ``now`` (epoch seconds), and the payload it
+        answered (``payload_hash``); None when there is none."""
+
+    @abc.abstractmethod
     def save_submission(
         self,
         outcome: SubmissionOutcome,

@@ -144,6 +144,24 @@ def test_round_robin_gives_consecutive_leads_to_alternating_owners(api: Api):
     assert owners == ["sales-a@demo.dk", "sales-b@demo.dk", "sales-a@demo.dk", "sales-b@demo.dk"]
 
 
+def test_a_form_sent_again_or_refused_for_a_reused_key_moves_nobodys_round_robin_turn(api: Api):
+    _journey(api)
+    sent = {"email": f"lead-{uuid.uuid4().hex[:8]}@kunde.dk", "name": "Kunde"}
+    headers = {"Content-Type": "application/json", "Origin": DEMO_ORIGIN, "Idempotency-Key": "rr-" + uuid.uuid4().hex}
+    first = api.client.http.post("/forms/demo", headers=headers, body=json.dumps(sent))
+    assert first.status_code == 201
+    # a double click sends the same form again; another person's form comes under the same key
+    again = api.client.http.post("/forms/demo", headers=headers, body=json.dumps(sent))
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+    other = {"email": f"other-{uuid.uuid4().hex[:8]}@kunde.dk"}  # a new person: their lead would take a turn
+    reused = api.client.http.post("/forms/demo", headers=headers, body=json.dumps(other))
+    assert (reused.status_code, json_body(reused)["error"]) == (422, "idempotency_key_reused")
+    assert json_body(_admin(api, "GET", f"/leads?email={other['email'].replace('@', '%40')}"))["leads"] == []
+
+    owners = [_handover(api, lead)["owner"] for lead in (str(json_body(first)["lead_id"]), _lead(api), _lead(api))]
+    assert owners == ["sales-a@demo.dk", "sales-b@demo.dk", "sales-a@demo.dk"]
+
+
 def test_a_returning_lead_does_not_start_a_second_handover(api: Api):
     _journey(api)
     email = f"same-{uuid.uuid4().hex[:6]}@kunde.dk"

@@ -117,6 +117,17 @@ def test_an_expired_receipt_no_longer_blocks(repos: Repositories):
     assert len(_types(repos, outcome.lead.lead_id)) == 3
 
 
+def test_a_receipts_recorded_answer_is_read_until_it_expires(repos: Repositories):
+    _, outcome = _outcome(repos, "e@firma.dk")
+    repos.leads.save_submission(outcome, None, _receipt("k2", payload="first", issued=1_000))
+
+    assert repos.leads.recorded_answer("t1", "k2", 1_000) == {"payload_hash": "first", "lead_id": "x"}
+    assert repos.leads.recorded_answer("t1", "k2", 1_000 + 86_400) is not None  # its last second
+    assert repos.leads.recorded_answer("t1", "k2", 1_000 + 86_401) is None
+    assert repos.leads.recorded_answer("t1", "other", 1_000) is None
+    assert repos.leads.recorded_answer("t2", "k2", 1_000) is None
+
+
 def test_round_robin_turns_are_atomic_under_concurrency(repos: Repositories):
     emulator.install()  # moto's in-process backend is not thread-safe by itself; the local stack's patch is
     with ThreadPoolExecutor(max_workers=8) as pool:

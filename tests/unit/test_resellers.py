@@ -114,12 +114,22 @@ def _jutland() -> list[Reseller]:
     (" 8000 - 8999 ", 8000, 8999, "8000-8999"),
     ("9000", 9000, 9000, "9000"),
     ("9000-9000", 9000, 9000, "9000"),
+    ("0800-0999", 800, 999, "0800-0999"),
+    ("0900", 900, 900, "0900"),
+    ("0800-2999", 800, 2999, "0800-2999"),
 ])
 def test_a_postcode_range_is_read_from_its_written_form_and_written_back_the_same_way(text, low, high, shown):
     parsed = PostcodeRange.parse(text)
 
     assert (parsed.low, parsed.high) == (low, high)
     assert str(parsed) == shown
+
+
+def test_a_range_written_with_leading_zeros_holds_the_same_postcodes_as_without():
+    copenhagen = PostcodeRange.parse("0800-0999")
+
+    assert copenhagen == PostcodeRange.parse("800-999")
+    assert [copenhagen.holds(code) for code in ("0900", "900", "1000", "0799")] == [True, True, False, False]
 
 
 @pytest.mark.parametrize("text", ["", "north", "8000-", "-8999", "8000-89x9", "8000-8999-9999", "８０００",

@@ -76,6 +76,12 @@ class DynamoLeads(LeadRepository):
                 raise DuplicateRequest(self._receipt_answer(cancelled, receipt)) from cancelled
             raise ConcurrentUpdate(lead.lead_id) from cancelled
 
+    def recorded_answer(self, tenant_id: str, key_hash: str, now: int) -> dict[str, Any] | None:
+        item = self.table.get(keys.receipt(tenant_id, key_hash), consistent=True)
+        if item is None or int(item.get("expires_at", 0)) < now:
+            return None
+        return {"payload_hash": item.get("payload_hash"), **json.loads(item.get("response", "{}"))}
+
     def _receipt_answer(self, cancelled: TransactionCancelled, receipt: Receipt) -> dict[str, Any]:
         """The answer recorded with the receipt a retry ran into, and the payload it answered."""
         old = cancelled.old.get(RECEIPT_TAG) or self.table.get(
