@@ -73,7 +73,9 @@ class PostcodeRange:
 
     low: int
     high: int
-    digits: int = field(default=0, compare=False)  # the width it was written in, when that had leading zeros
+    # The width each end was written in, where it had leading zeros (0 where it had none).
+    low_digits: int = field(default=0, compare=False)
+    high_digits: int = field(default=0, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> PostcodeRange:
@@ -84,15 +86,17 @@ class PostcodeRange:
             raise ValueError(f"{text!r} is not a postcode range such as 8000-8999 or 9000")
         if int(first) > int(last):
             raise ValueError(f"{text!r} runs backwards: write the lower postcode first")
-        padded = first.startswith("0") or last.startswith("0")
-        return cls(int(first), int(last), max(len(first), len(last)) if padded else 0)
+        def width(code: str) -> int:
+            return len(code) if code.startswith("0") else 0
+
+        return cls(int(first), int(last), width(first), width(last))
 
     def holds(self, postcode: str | None) -> bool:
         code = (postcode or "").strip().replace(" ", "")
         return code.isascii() and code.isdigit() and len(code) <= 10 and self.low <= int(code) <= self.high
 
     def __str__(self) -> str:
-        low, high = f"{self.low:0{self.digits}d}", f"{self.high:0{self.digits}d}"
+        low, high = f"{self.low:0{self.low_digits}d}", f"{self.high:0{self.high_digits}d}"
         return low if self.low == self.high else f"{low}-{high}"
 
 

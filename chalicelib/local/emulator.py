@@ -400,12 +400,24 @@ def answer_item_reads_as_json() -> None:
             return base64.b64encode(value).decode("ascii")
         raise TypeError(f"{type(value).__name__} is not an item read's value")
 
+    def capacity(value: Any) -> Any:
+        """Capacity units are doubles in the service model: moto counts some (BatchGetItem's) as ints."""
+        if isinstance(value, dict):
+            return {name: capacity(inner) for name, inner in value.items()}
+        if isinstance(value, list):
+            return [capacity(inner) for inner in value]
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
         def serialized(self: Any, action_result: Any) -> Any:
-            if type(action_result) is not DynamoResult or self._get_action() not in ITEM_READS:
+            result = action_result.result
+            if type(action_result) is not DynamoResult or self._get_action() not in ITEM_READS \
+                    or not isinstance(result, dict):
                 return original(self, action_result)
+            if "ConsumedCapacity" in result:
+                result = {**result, "ConsumedCapacity": capacity(result["ConsumedCapacity"])}
             try:
-                body = json.dumps(action_result.result, default=plain, separators=(",", ":"))
+                body = json.dumps(result, default=plain, separators=(",", ":"))
             except TypeError:
                 return original(self, action_result)
             headers = {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}

@@ -269,6 +269,13 @@ class Forms:
         )
         payload_hash = _fingerprint({"site": site.site_key, **fields})
         key_hash = hashlib.sha256(f"{site.site_key}\n{key or payload_hash}".encode()).hexdigest()
+        # A request carried out before (a retry, a form sent again, a reused key) is answered from its receipt before
+        # anything else is read, and before a hand-over takes a round-robin turn: it moves nobody's turn. Two copies
+        # sent at once can both pass this read; they still store once (the receipt's condition), but the copy that
+        # loses the race has taken a turn.
+        recorded = self.leads.recorded_answer(site.tenant_id, key_hash, int(self.clock().timestamp()))
+        if recorded is not None:
+            return self._replayed(recorded, payload_hash, site, redirect_to, form)
         lead_id = lead_id_for(site.tenant_id, submission.email)
         views = self.pageviews.visitor_pageviews(site.tenant_id, submission.visitor_id) if submission.visitor_id else []
         landings = [Landing(url=view.url, referrer=view.referrer, at=view.at) for view in views]
@@ -277,12 +284,6 @@ class Forms:
         handover_failure: str | None = None
         rules = self._stage_rules(site.tenant_id, lead_id)
 
-        # A request carried out before (a double click, a retry, a reused key) is answered from its receipt before a
-        # hand-over takes a round-robin turn: a retry or a refusal moves nobody's turn. Two copies racing past this
-        # read still store once (the receipt's condition), the loser having taken a turn.
-        recorded = self.leads.recorded_answer(site.tenant_id, key_hash, int(self.clock().timestamp()))
-        if recorded is not None:
-            return self._replayed(recorded, payload_hash, site, redirect_to, form)
         # A round-robin turn is taken once per request and kept across its retries: a retry takes none.
         turns: dict[str, int] = {}
         attempt = failures = 0

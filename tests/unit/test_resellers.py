@@ -117,6 +117,8 @@ def _jutland() -> list[Reseller]:
     ("0800-0999", 800, 999, "0800-0999"),
     ("0900", 900, 900, "0900"),
     ("0800-2999", 800, 2999, "0800-2999"),
+    ("0-99", 0, 99, "0-99"),
+    ("0800-12345", 800, 12345, "0800-12345"),
 ])
 def test_a_postcode_range_is_read_from_its_written_form_and_written_back_the_same_way(text, low, high, shown):
     parsed = PostcodeRange.parse(text)
