@@ -214,6 +214,10 @@ class LeadRepository(abc.ABC):
     def lead(self, tenant_id: str, lead_id: str) -> Lead | None: ...
 
     @abc.abstractmethod
+    def leads(self, tenant_id: str, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        """Those of the leads that exist, by id, read as ``lead`` reads one (a read per 100, not per lead)."""
+
+    @abc.abstractmethod
     def save_lead_change(self, lead: Lead, expected_version: int, events: Sequence[TimelineEvent],
                          receipt: Receipt | None = None) -> None:
         """The lead (still at ``expected_version``), its new events and the request's receipt: all or nothing.

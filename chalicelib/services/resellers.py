@@ -257,8 +257,10 @@ class ResellerDesk:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
         reseller_id = self._id(actor)
         rows = []
-        for state in self.resellers.directory.held_handovers(tenant_id, reseller_id):
-            lead = self.leads.lead(tenant_id, state.lead_id)
+        held = self.resellers.directory.held_handovers(tenant_id, reseller_id)
+        leads = self.leads.leads(tenant_id, [state.lead_id for state in held])
+        for state in held:
+            lead = leads.get(state.lead_id)
             current = _status(state, lead)
             if status is None or current == status:
                 rows.append(self._row(state, lead, current))

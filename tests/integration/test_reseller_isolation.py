@@ -196,6 +196,26 @@ def test_a_resellers_list_holds_only_the_leads_handed_to_it(api: Api, demo_pair:
         assert north_lead not in {row["lead_id"] for row in json_body(response)["leads"]}, status
 
 
+def test_a_resellers_list_reads_its_leads_together_not_one_by_one(api: Api, demo_pair: tuple[Reseller, Reseller]):
+    nord, _ = demo_pair
+    leads = {_form(api, postcode) for postcode in ("8200", "8300", "9000")}
+    won = sorted(leads)[0]
+    assert _call(api, "POST", f"/reseller/leads/{won}/accept", {}, key=nord.api_key).status_code == 200
+    reported = _call(api, "POST", f"/reseller/leads/{won}/outcome", {"outcome": "won", "value": "40000"},
+                     key=nord.api_key)
+    assert reported.status_code in (200, 201), reported.body
+    calls: list[str] = []
+    api.dynamodb.meta.events.register("before-call.dynamodb.*",
+                                      lambda model, **_: calls.append(model.name))
+
+    response = _call(api, "GET", "/reseller/leads", key=nord.api_key)
+
+    rows = {row["lead_id"]: row for row in json_body(response)["leads"]}
+    assert set(rows) == leads and rows[won]["status"] == "won" and rows[won]["name"] == "Kunde"
+    # the reseller's key, its hand-overs, their three leads in one read
+    assert sorted(calls) == ["BatchGetItem", "GetItem", "Query"], calls
+
+
 @pytest.mark.parametrize("sent_as", ["json-email", "csv-email", "hash-with-the-other-resellers-secret"])
 def test_a_sale_of_another_resellers_customer_is_unmatched_and_records_no_outcome(
         api: Api, demo_pair: tuple[Reseller, Reseller], sent_as: str):

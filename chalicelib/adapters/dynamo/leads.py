@@ -35,6 +35,11 @@ class DynamoLeads(LeadRepository):
         item = self.table.get(keys.lead(tenant_id, lead_id), consistent=True)
         return None if item is None else lead_from(item)
 
+    def leads(self, tenant_id: str, lead_ids: Sequence[str]) -> dict[str, Lead]:
+        found = (lead_from(item) for item in self.table.batch_get([keys.lead(tenant_id, lead_id)
+                                                                   for lead_id in lead_ids], consistent=True))
+        return {lead.lead_id: lead for lead in found if lead.tenant_id == tenant_id}
+
     def save_submission(
         self,
         outcome: SubmissionOutcome,

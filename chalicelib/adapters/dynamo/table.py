@@ -94,7 +94,7 @@ class Table:
             ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": prefix}},
         )
 
-    def batch_get(self, keys: list[Key]) -> list[dict[str, Any]]:
+    def batch_get(self, keys: list[Key], consistent: bool = False) -> list[dict[str, Any]]:
         """The items of those keys that exist, in no particular order (unprocessed keys are asked again)."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
@@ -102,7 +102,8 @@ class Table:
             pending: list[Any] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
             attempt = 0
             while pending:
-                answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": pending}})
+                answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": pending,
+                                                                              "ConsistentRead": consistent}})
                 found += [from_item(dict(item)) for item in answer.get("Responses", {}).get(self.name, [])]
                 unprocessed: Any = answer.get("UnprocessedKeys", {}).get(self.name, {})
                 pending = list(unprocessed.get("Keys", []))
