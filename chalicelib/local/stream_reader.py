@@ -5,9 +5,9 @@ for put, update, batch and transactional writes) and hands each batch to the sam
 Lambda runs, within a tick of the write.
 
 In AWS the consumer has two event source mappings (infra/template.json), each with a filter: timeline events
-and retention marks' removals 25 at a time within a second, page views' inserts up to 1,000 within a minute. The reader
-hands each batch it reads over as they would (``mapped_batches``: only what a filter takes, in each mapping's
-batch size), without their waiting.
+and retention marks' removals 25 at a time within a second, page views' inserts up to 1,000 within a minute.
+The reader hands what it reads (up to ``READ_LIMIT`` records a call) over as they would (``mapped_batches``:
+only what a filter takes, in each mapping's batch size), without their waiting.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.local.provision import mapped_batches, stream_batch_size
+from chalicelib.local.provision import mapped_batches
 from chalicelib.observability import logger
 
-BATCH = stream_batch_size()  # records read at a time
+READ_LIMIT = 250  # records read at a time (DynamoDB Streams answers up to 1,000 a call)
 MAX_RETRIES = 10
 
 
@@ -53,7 +53,7 @@ class StreamReader:
         read = 0
         for shard_id, iterator in list(self._iterators.items()):
             while True:
-                answer = self.streams.get_records(ShardIterator=iterator, Limit=BATCH)
+                answer = self.streams.get_records(ShardIterator=iterator, Limit=READ_LIMIT)
                 records = answer.get("Records", [])
                 if records:
                     failures = [failure for _, batch in mapped_batches(records)
@@ -70,7 +70,7 @@ class StreamReader:
                 iterator = answer.get("NextShardIterator") or iterator
                 self._iterators[shard_id] = iterator
                 read += len(records)
-                if len(records) < BATCH:
+                if len(records) < READ_LIMIT:
                     break
         return read
 
