@@ -218,8 +218,8 @@ CONTRACT: dict[tuple[str, str], Op] = {
                                              returns=_answer("Timeline")),
     ("POST", "/leads/{lead_id}/outcome"): Op(ok=(200, 201), body=_model("chalicelib.outcome_body:OutcomeBody"),
                                             tags=("outcomes",), returns=_answer("OutcomeAnswer")),
-    ("POST", "/inbound/{tenant_id}/crm"): Op(ok=(200, 201, 202), body=_model("chalicelib.inbound_body:InboundBody"),
-                                            tags=("outcomes",), returns=_answer("CrmAnswer")),
+    ("POST", "/inbound/{tenant_id}/crm"): Op(body=_model("chalicelib.inbound_body:InboundBody"), tags=("outcomes",),
+                                            returns=_answer("CrmAnswer")),
     # hand-overs
     ("GET", "/handovers/{handover_id}"): Op(tags=("hand-overs",), returns=_answer("HandoverView")),
     ("GET", "/handovers/{handover_id}/{action}"): Op(answer="page", auth=False, query=TOKEN, tags=("hand-overs",),
