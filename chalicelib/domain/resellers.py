@@ -73,7 +73,7 @@ class PostcodeRange:
 
     low: int
     high: int
-    # The width each end was written in, where it had leading zeros (0 where it had none).
+    # The width each end was written in (its leading zeros are shown again); 0: as many digits as it has.
     low_digits: int = field(default=0, compare=False)
     high_digits: int = field(default=0, compare=False)
 
@@ -86,10 +86,7 @@ class PostcodeRange:
             raise ValueError(f"{text!r} is not a postcode range such as 8000-8999 or 9000")
         if int(first) > int(last):
             raise ValueError(f"{text!r} runs backwards: write the lower postcode first")
-        def width(code: str) -> int:
-            return len(code) if code.startswith("0") else 0
-
-        return cls(int(first), int(last), width(first), width(last))
+        return cls(int(first), int(last), len(first), len(last))
 
     def holds(self, postcode: str | None) -> bool:
         code = (postcode or "").strip().replace(" ", "")

@@ -36,9 +36,8 @@ class DynamoLeads(LeadRepository):
         return None if item is None else lead_from(item)
 
     def leads(self, tenant_id: str, lead_ids: Sequence[str]) -> dict[str, Lead]:
-        found = (lead_from(item) for item in self.table.batch_get([keys.lead(tenant_id, lead_id)
-                                                                   for lead_id in lead_ids], consistent=True))
-        return {lead.lead_id: lead for lead in found if lead.tenant_id == tenant_id}
+        items = self.table.batch_get([keys.lead(tenant_id, lead_id) for lead_id in lead_ids], consistent=True)
+        return {lead.lead_id: lead for lead in map(lead_from, items)}
 
     def save_submission(
         self,
@@ -85,13 +84,12 @@ class DynamoLeads(LeadRepository):
         item = self.table.get(keys.receipt(tenant_id, key_hash), consistent=True)
         if item is None or int(item.get("expires_at", 0)) < now:
             return None
-        return {"payload_hash": item.get("payload_hash"), **json.loads(item.get("response", "{}"))}
+        return _answer_of(item)
 
     def _receipt_answer(self, cancelled: TransactionCancelled, receipt: Receipt) -> dict[str, Any]:
         """The answer recorded with the receipt a retry ran into, and the payload it answered."""
-        old = cancelled.old.get(RECEIPT_TAG) or self.table.get(
-            keys.receipt(receipt.tenant_id, receipt.key_hash), consistent=True) or {}
-        return {"payload_hash": old.get("payload_hash"), **json.loads(old.get("response", "{}"))}
+        return _answer_of(cancelled.old.get(RECEIPT_TAG) or self.table.get(
+            keys.receipt(receipt.tenant_id, receipt.key_hash), consistent=True) or {})
 
     def lead_events(self, tenant_id: str, lead_id: str, limit: int = 1000, cursor: str | None = None
                     ) -> EventPage:
@@ -128,3 +126,8 @@ class DynamoLeads(LeadRepository):
             request["ExclusiveStartKey"] = decode_cursor(cursor, {pk, sk, "pk", "sk"}, pk, partition, sk, since)
         page, last = next(self.table.query_pages(**request))
         return LeadPage(leads=[lead_from(item) for item in page], next_cursor=encode_cursor(last) if last else None)
+
+
+def _answer_of(receipt_item: dict[str, Any]) -> dict[str, Any]:
+    """A receipt's recorded answer, with the payload it answered (``payload_hash``)."""
+    return {"payload_hash": receipt_item.get("payload_hash"), **json.loads(receipt_item.get("response", "{}"))}
