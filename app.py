@@ -180,12 +180,14 @@ def handover_deadline(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="handover_sweep")
 def handover_sweep(event: CloudWatchEvent) -> dict[str, int]:
-    """Every few minutes: fire hand-overs whose timer was lost, so no lead waits unnoticed."""
+    """Every few minutes: fire hand-overs whose timer was lost, so no lead waits unnoticed; and sum up the
+    landing rows of finished days (a few reads when there is nothing to sum)."""
     try:
         fired = container().sweep()
+        folded = container().fold_landings()
     finally:
         metrics.flush_metrics()
-    return {"fired": fired}
+    return {"fired": fired, "folded": folded}
 
 
 # --- what follows from a change: the table's stream ---------------------------------------------

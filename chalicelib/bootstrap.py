@@ -54,7 +54,7 @@ class Container:
         from chalicelib.adapters.dynamo import Repositories
 
         client = self.dynamodb_client or aws_client("dynamodb", self.settings)
-        return Repositories(self.settings.table_name, client)
+        return Repositories(self.settings.table_name, client, self.clock)
 
     @cached_property
     def tenancy(self) -> Tenancy:
@@ -190,6 +190,10 @@ class Container:
     def sweep(self) -> int:
         """Fire whatever is overdue in the due index (a failed timer start, a lost execution): nothing is lost."""
         return self.handovers.sweep(fire=self.fire_due)
+
+    def fold_landings(self) -> int:
+        """Sum up finished days' landing rows (the funnel's visitors of small sites), once each."""
+        return self.repositories.funnel.fold_landings()
 
     @cached_property
     def consent_links(self) -> Any:

@@ -97,9 +97,9 @@ class FunnelProjection:
 class VisitorProjection:
     """Distinct visitors per day, each in the groups of its first landing that day.
 
-    A batch consumer: the landings of one stream batch are counted together, one transaction per tenant and day
-    (``FunnelStore.add_landings_once``), so a landing costs its done mark and a share of one update of the day's
-    visitors item. It answers the identities of the landings it could not store, for the stream to retry.
+    A batch consumer: the landings of one stream batch are counted together per tenant and day
+    (``FunnelStore.add_landings_once``: many share one update of the day's visitors item, a few are a row each).
+    It answers the identities of the landings it could not store, for the stream to retry.
     """
 
     def __init__(self, store: FunnelStore):

@@ -109,7 +109,9 @@ def main() -> int:
 
     def sweep() -> int:
         expire_items(client, TABLE_NAME)  # DynamoDB's TTL, which moto does not run
-        return wiring.sweep()
+        fired = wiring.sweep()
+        wiring.fold_landings()
+        return fired
 
     timers = LocalTimers(lambda tenant, timer_id: wiring.fire_due(tenant, timer_id), system_clock, sweep=sweep)
     wiring.timers_override = timers

@@ -342,6 +342,10 @@ class FunnelStore(abc.ABC):
     def rows(self, tenant_id: str, dim: str, from_day: str, to_day: str) -> list[tuple[Row, dict[str, int]]]:
         """Every row of one dimension on the days in range."""
 
+    @abc.abstractmethod
+    def fold_landings(self) -> int:
+        """Sum up what finished days' landings left to be summed (run now and then); how many sums it wrote."""
+
 
 class ProcessedEvents(abc.ABC):
     """Marks that a consumer has done its work for an event, so a redelivered event does nothing twice."""

@@ -194,17 +194,18 @@ def test_a_day_whose_visitors_item_is_full_counts_its_landings_as_rows(api: Api,
         return write(TransactItems=TransactItems, **kwargs)
 
     monkeypatch.setattr(client, "transact_write_items", full_day_item)
-    anna, bo = "v" + uuid.uuid4().hex[:20], "v" + uuid.uuid4().hex[:20]
-    _view_unhandled(api, anna, SPRING)
-    _view_unhandled(api, bo, f"{DEMO_ORIGIN}/", "")
+    for _ in range(3):  # more landings in one batch than are put as rows of their own
+        _view_unhandled(api, "v" + uuid.uuid4().hex[:20], SPRING)
+    _view_unhandled(api, "v" + uuid.uuid4().hex[:20], f"{DEMO_ORIGIN}/", "")
     api.drain()  # asserts that no record failed
 
-    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "(none)": 1}
-    assert _funnel(api, "channel")["total"]["visitors"] == 2
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 3, "(none)": 1}
+    assert _funnel(api, "channel")["total"]["visitors"] == 4
     assert not [item for item in api.items("T#demo#FUNNEL") if item["sk"]["S"].startswith("VISITORS#")]
+    assert [item for item in api.items("T#demo#FUNNEL") if item["sk"]["S"].startswith("campaign#")]
     again = _page_view_records(StreamTap(api.repos.table_name).new_records())
     assert api.wiring.change_stream.handle_batch({"Records": again}) == {"batchItemFailures": []}
-    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "(none)": 1}  # the rows' marks hold on a redelivery
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 3, "(none)": 1}  # the rows' marks hold on a redelivery
 
 
 def test_a_batch_of_landings_in_very_many_groups_is_split_so_each_update_stays_inside_dynamodbs_limits(api: Api):
@@ -221,3 +222,157 @@ def test_a_batch_of_landings_in_very_many_groups_is_split_so_each_update_stays_i
     assert all(len(items) <= 100 for items in transactions)
     assert _funnel(api, "campaign")["total"]["visitors"] == 99
     assert len(_visitors(_funnel(api, "landing_page"))) == 99
+
+
+# --- a small site's landings: each its own row until its day is folded ------------------------------------------
+
+
+def _writes(api: Api) -> list[tuple[str, dict[str, Any]]]:
+    """Every write call made from now on: (operation, its parameters)."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def before(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem"):
+            seen.append((model.name, params))
+
+    api.dynamodb.meta.events.register("before-parameter-build.dynamodb.*", before)
+    return seen
+
+
+def _rows(api: Api) -> list[dict[str, Any]]:
+    return [item for item in api.items("DONE#funnel#visit:") if item.get("kind", {}).get("S") == "landing"]
+
+
+def _fold(api: Api) -> Any:
+    from app import handover_sweep
+
+    return handover_sweep(api.client.events.generate_cw_event("Scheduled Event", "aws.events", {}, []), None)
+
+
+def test_a_landing_alone_in_its_batch_is_one_put_of_its_row_and_the_report_counts_it(api: Api):
+    anna = "v" + uuid.uuid4().hex[:20]
+    _view_unhandled(api, anna, SPRING)
+    writes = _writes(api)
+
+    api.drain()
+
+    assert [name for name, _ in writes] == ["PutItem"]  # no transaction, no update of the day's visitors item
+    (row,) = _rows(api)
+    assert row["gsi1pk"]["S"].startswith("LANDINGS#2026-11-23#") and row["gsi1sk"]["S"].startswith("demo#")
+    assert "expires_at" in row
+    assert not [item for item in api.items("T#demo#FUNNEL") if item["sk"]["S"].startswith("VISITORS#")]
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1}
+    assert _visitors(_funnel(api, "landing_page")) == {"/solceller": 1}
+
+
+def test_a_landing_counted_one_way_is_not_counted_again_the_other_way(api: Api):
+    from tests.conftest import StreamTap
+
+    anna = "v" + uuid.uuid4().hex[:20]
+    _view(api, anna, SPRING)  # alone: her row
+    others = ["v" + uuid.uuid4().hex[:20] for _ in range(3)]
+    for vid in others:
+        _view_unhandled(api, vid, SUMMER)
+    records = _page_view_records(StreamTap(api.repos.table_name).new_records())
+    transactions = _visitor_transactions(api)
+
+    # Anna's again with three new ones: a transaction, whose mark for Anna finds her row.
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+    assert transactions and _visitors(_funnel(api, "campaign")) == {"spring": 1, "summer": 3}
+
+    # And one counted in that transaction, sent again alone: its row's put finds the transaction's mark.
+    alone = [record for record in records if others[0] in record["dynamodb"]["Keys"]["pk"]["S"]]
+    assert api.wiring.change_stream.handle_batch({"Records": alone}) == {"batchItemFailures": []}
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1, "summer": 3}
+    assert len(_rows(api)) == 1
+
+
+def test_a_finished_day_is_folded_once_by_the_sweep_and_the_report_stays_the_same(api: Api):
+    for url in (SPRING, SPRING, SUMMER):
+        _view(api, "v" + uuid.uuid4().hex[:20], url)
+    before = _funnel(api, "campaign")
+    assert _visitors(before) == {"spring": 2, "summer": 1} and len(_rows(api)) == 3
+
+    api.clock.advance(days=2)
+    assert _fold(api)["folded"] == 0  # two days old: a late record could still add a row
+    api.clock.advance(days=1)
+    assert _fold(api)["folded"] == 1
+    assert _fold(api)["folded"] == 0  # once
+
+    (folded,) = [item for item in api.items("T#demo#FUNNEL") if item["sk"]["S"] == "VISITORS#2026-11-23#ROWS"]
+    assert folded["campaign|spring"] == {"N": "2"} and folded["channel|paid_search"] == {"N": "3"}
+    assert _funnel(api, "campaign") == before  # the sum, not the sum and the rows
+    for row in _rows(api):  # the rows expire (DynamoDB's TTL); the sum stays
+        api.dynamodb.delete_item(TableName=api.repos.table_name, Key={"pk": row["pk"], "sk": row["sk"]})
+    assert _funnel(api, "campaign") == before
+
+
+def test_a_sweep_that_stopped_half_way_folds_the_rest_and_no_tenant_twice(api: Api):
+    from chalicelib.adapters.dynamo import keys
+    from chalicelib.domain.funnel import first_landings, visitor_deltas
+
+    store = api.wiring.repositories.funnel
+    day = api.clock().isoformat()[:10]
+    # Two tenants of one shard of the day's rows (the shard is the tenant's hash).
+    tenants = [f"t{index}" for index in range(40)]
+    first, second = [tenant for tenant in tenants if keys.tenant_shard(tenant) == 0][:2]
+    for tenant_id, visitors in ((first, 2), (second, 1)):
+        for index in range(visitors):
+            groups = first_landings({"campaign": "spring", "channel": "email", "source": "nyhedsbrev",
+                                     "landing_page": "/"})
+            deltas = visitor_deltas(day, groups)
+            assert store.add_landings_once(tenant_id, day, [(f"visit:{tenant_id}:{day}:v{index}", deltas)]) == 1
+    api.clock.advance(days=3)
+    # The first tenant's sum was written by a sweep that stopped before the shard's day was done.
+    api.repos.table.put({"pk": keys.funnel_partition(first), "sk": f"VISITORS#{day}#ROWS", "campaign|spring": 2})
+    # A report meanwhile takes the sum where there is one and the rows where there is none.
+    assert [counts for _, counts in store.rows(first, "campaign", day, day)] == [{"visitors": 2}]
+    assert [counts for _, counts in store.rows(second, "campaign", day, day)] == [{"visitors": 1}]
+
+    assert store.fold_landings() == 1
+
+    def folded(tenant_id: str) -> dict[str, Any]:
+        return api.repos.table.get(keys.funnel_rows_folded(tenant_id, day)) or {}
+
+    assert folded(first)["campaign|spring"] == 2 and folded(second)["campaign|spring"] == 1
+    assert folded(second)["channel|email"] == 1
+    assert store.fold_landings() == 0
+
+
+def test_a_late_landing_of_a_day_before_yesterday_is_added_to_the_days_item_not_a_row(api: Api):
+    from tests.conftest import StreamTap
+
+    anna = "v" + uuid.uuid4().hex[:20]
+    _view_unhandled(api, anna, SPRING)
+    records = _page_view_records(StreamTap(api.repos.table_name).new_records())
+    api.clock.advance(days=2)  # the record comes late (a stream that was stuck); the day may be folded soon
+    transactions = _visitor_transactions(api)
+
+    assert api.wiring.change_stream.handle_batch({"Records": records}) == {"batchItemFailures": []}
+
+    assert transactions and not _rows(api)
+    api.clock.advance(days=1)
+    _fold(api)
+    assert _visitors(_funnel(api, "campaign")) == {"spring": 1}
+
+
+def test_erasing_a_visitor_keeps_their_landing_counted_under_a_key_that_names_nobody(api: Api):
+    from tests.integration.test_people_api import _admin
+
+    anna = "v" + uuid.uuid4().hex[:20]
+    _view(api, anna, SPRING)
+    lead = api.client.http.post("/forms/demo", headers={"Content-Type": "application/json", "Origin": DEMO_ORIGIN},
+                                body=json.dumps({"email": "anna@kunde.dk", "et_vid": anna}))
+    assert lead.status_code == 201, lead.body
+    before = _visitors(_funnel(api, "campaign"))
+    assert before == {"spring": 1} and anna in json.dumps(_rows(api))
+
+    assert _admin(api, "DELETE", "/admin/people?email=anna@kunde.dk").status_code == 200
+
+    assert anna not in json.dumps(api.items())
+    (row,) = _rows(api)
+    assert "erased." in row["pk"]["S"] and row["counts"]["M"]["campaign|spring"] == {"N": "1"}
+    assert _visitors(_funnel(api, "campaign")) == before
+    api.clock.advance(days=3)
+    assert _fold(api)["folded"] == 1
+    assert _visitors(_funnel(api, "campaign")) == before

@@ -257,7 +257,7 @@ def test_the_sweep_lambda_and_the_deadline_lambda_run_from_their_events(api: Api
     result = api.client.lambda_.invoke(
         "handover_sweep", api.client.events.generate_cw_event("Scheduled Event", "aws.events", {}, [])
     )
-    assert result.payload == {"fired": 1}
+    assert result.payload == {"fired": 1, "folded": 0}
     assert handover_sweep is not None
 
 

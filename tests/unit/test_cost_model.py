@@ -26,3 +26,31 @@ def test_overlapping_visits_keep_each_visitors_pages_in_order_and_mix_the_visits
     first = {record["dynamodb"]["Keys"]["pk"]["S"] for record in mixed[:25]}
     assert len(first) > 12
     assert overlapping_visits(records) == mixed  # a fixed seed: the model's figures repeat
+
+
+class _Model:
+    def __init__(self, name: str):
+        self.name = name
+
+
+def test_the_meter_counts_a_write_in_each_index_the_item_is_in():
+    from benchmarks.cost import Meter
+
+    indexed = {("T#demo#L#l1", "LEAD")}
+    meter = Meter(lambda key: {"gsi1pk": {"S": "x"}} if (key["pk"]["S"], key["sk"]["S"]) in indexed else None)
+
+    def key(pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    meter.before(_Model("PutItem"), {"Item": {**key("DONE#x", "DONE"), "gsi1pk": {"S": "LANDINGS#d#0"}}})
+    assert meter.take()[1] == 2  # the item and its index entry
+    meter.before(_Model("PutItem"), {"Item": key("T#demo#V#v1", "PV#1")})
+    assert meter.take()[1] == 1
+    meter.before(_Model("UpdateItem"), {"Key": key("T#demo#L#l1", "LEAD"), "UpdateExpression": "SET stage = :s"})
+    meter.before(_Model("UpdateItem"), {"Key": key("T#demo#L#l2", "LEAD"), "UpdateExpression": "SET #g = :g",
+                                        "ExpressionAttributeNames": {"#g": "gsi2pk"}})
+    assert meter.take()[1] == 4  # each update and its index's
+    meter.before(_Model("TransactWriteItems"), {"TransactItems": [
+        {"Put": {"Item": {**key("a", "b"), "gsi2pk": {"S": "T#demo#LEADS"}}}},
+        {"Update": {"Key": key("T#demo#FUNNEL", "VISITORS#d"), "UpdateExpression": "ADD #c0 :c0"}}]})
+    assert meter.take()[1] == 2 + 1 + 2

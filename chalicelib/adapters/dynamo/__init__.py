@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.clock import Clock, system_clock
+
 if TYPE_CHECKING:  # each repository is imported when first built: a page view's cold start loads two
     from chalicelib.adapters.dynamo.capture import DynamoCapture
     from chalicelib.adapters.dynamo.costs import DynamoCosts
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # each repository is imported when first built: a page view's
 class Repositories:
     table_name: str
     client: Any
+    clock: Clock = system_clock  # what "today" is to the stores that ask (the funnel's landing rows)
 
     @cached_property
     def table(self) -> Table:
@@ -72,7 +75,7 @@ class Repositories:
     def funnel(self) -> DynamoFunnel:
         from chalicelib.adapters.dynamo.funnel import DynamoFunnel
 
-        return DynamoFunnel(self.table)
+        return DynamoFunnel(self.table, clock=self.clock)
 
     @cached_property
     def dead_letters(self) -> DynamoDeadLetters:

@@ -35,6 +35,10 @@ feeds the change consumers (``chalicelib/consumers``).
 | funnel/ROI counters (a report:    | table | ``T#{t}#FUNNEL`` / ``{dim}#{day}#{lead_type}#{group}``; a report queries    | funnel       |
 |   one query per dimension)        |       | sk between ``{dim}#{from}`` and ``{dim}#{to}#~``                            |              |
 | visitors of a day (all groups)    | table | ``T#{t}#FUNNEL`` / ``VISITORS#{day}`` (attribute ``{dim}|{group}``: count)  | funnel       |
+| a landing counted alone (its row) | table | ``DONE#funnel#visit:{t}:{day}:{vid}`` / ``DONE`` (its done mark, with counts; TTL 40 days) | funnel |
+| a day's landing rows (fold, report) | gsi1 | ``LANDINGS#{day}#{0..3}`` / ``{t}#{mark}`` (sparse: landing rows only)     | funnel       |
+| a day's landing rows, folded      | table | ``T#{t}#FUNNEL`` / ``VISITORS#{day}#ROWS`` (their sum; its presence: folded) | funnel      |
+| landing rows folded (day, shard)  | table | ``LANDFOLD`` / ``{day}#{shard}`` (one query: which days are done)           | funnel       |
 | a lead's funnel state             | table | ``T#{t}#L#{lead}`` / ``FUNNEL`` (stages reached, owner, won credit)         | funnel       |
 | webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
 | a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
@@ -202,6 +206,35 @@ def funnel_row(tenant_id: str, dim: str, day: str, lead_type: str, group: str) -
 def funnel_visitors_day(tenant_id: str, day: str) -> Key:
     """A day's distinct visitors, every dimension's groups in one item: one update for a stream batch's landings."""
     return funnel_partition(tenant_id), f"VISITORS#{day}"
+
+
+LANDING_SHARDS = 4
+FOLDED_SUFFIX = "#ROWS"
+
+
+def funnel_rows_folded(tenant_id: str, day: str) -> Key:
+    """The sum of a day's landing rows, written once when the day is folded (it sorts among the day items)."""
+    return funnel_partition(tenant_id), f"VISITORS#{day}{FOLDED_SUFFIX}"
+
+
+def landing_shard(day: str, shard: int) -> str:
+    return f"LANDINGS#{day}#{shard}"
+
+
+def landing_index(tenant_id: str, day: str, mark: str) -> dict[str, str]:
+    """gsi1 keys of a landing row: the day's shard of the tenant, then the tenant (its rows are one range)."""
+    return {"gsi1pk": landing_shard(day, tenant_shard(tenant_id)), "gsi1sk": f"{tenant_id}#{mark}"}
+
+
+def tenant_shard(tenant_id: str) -> int:
+    return int(hashlib.sha256(tenant_id.encode()).hexdigest(), 16) % LANDING_SHARDS
+
+
+LANDINGS_FOLDED = "LANDFOLD"
+
+
+def landings_folded(day: str, shard: int) -> Key:
+    return LANDINGS_FOLDED, f"{day}#{shard}"
 
 
 def funnel_row_parts(sort_key: str) -> tuple[str, str, str, str]:

@@ -5,7 +5,8 @@ Where a person's data lives (and how erasure finds it):
 * the lead's partition ``T#{t}#L#{lead}``: the lead, its timeline events, hand-overs, surveys, funnel state, and
   the notes of its CRM ids and request receipts (each naming the item it stands for) — one query;
 * each of its visitors' partitions ``T#{t}#V#{vid}``: page views and visitor → lead links — one query each, and
-  the funnel's done marks of the visitor's days (``DONE#funnel#visit:{t}:{day}:{vid}``);
+  the funnel's done marks of the visitor's days (``DONE#funnel#visit:{t}:{day}:{vid}``); a mark that is a
+  landing's row (its counts) is put again under a key naming nobody, so the day's visitors stay counted;
 * CRM ids ``T#{t}#EXT#{h}`` (from the reverse links), reseller customer hashes ``T#{t}#RS#{r}#EH#{h}`` and their
   unmatched sales (the hash under each reseller's secret), the producer's feed ``T#{t}#ENDCUST`` (items naming
   the lead), the interval rule's ``T#{t}#SURVEYED#{h}``;
@@ -23,8 +24,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.funnel import LANDING_KIND, anonymous_landing
 from chalicelib.adapters.dynamo.keys import Key
 from chalicelib.adapters.dynamo.table import Table, keyed, to_item
+from chalicelib.adapters.dynamo.transaction import Transaction
 from chalicelib.services.people import PersonalData
 
 REFUSED_DAYS = 31
@@ -50,8 +53,13 @@ class DynamoPersonalData(PersonalData):
             items = self._items(keys.visitor(tenant_id, visitor_id))
             days = {str(item.get("at", ""))[:10] for item in items if item.get("at")}
             self._delete(erased, "visitor", [(str(item["pk"]), str(item["sk"])) for item in items])
-            self._delete(erased, "marks", self._existing([
-                keys.processed("funnel", f"visit:{tenant_id}:{day}:{visitor_id}") for day in sorted(days)]))
+            marks = self.table.batch_get([
+                keys.processed("funnel", f"visit:{tenant_id}:{day}:{visitor_id}") for day in sorted(days)])
+            self._delete(erased, "marks", [(str(item["pk"]), str(item["sk"])) for item in marks
+                                           if item.get("kind") != LANDING_KIND])
+            for row in (item for item in marks if item.get("kind") == LANDING_KIND):
+                self._replace_landing(row)
+                erased["marks"] = erased.get("marks", 0) + 1
         for reseller_id, customer_hash in reseller_hashes:
             self._delete(erased, "reseller_links", self._existing(
                 [keys.reseller_customer(tenant_id, reseller_id, customer_hash)]))
@@ -101,6 +109,14 @@ class DynamoPersonalData(PersonalData):
             if any(needle and needle.lower() in text for needle in needles):
                 found.append((str(item["pk"]), str(item["sk"])))
         return found
+
+    def _replace_landing(self, row: dict[str, Any]) -> None:
+        """A landing counted as its own row holds the visitor in its key: the same counts go under a key that
+        names nobody, in one transaction, so the day's visitors stay right."""
+        tx = Transaction(self.table)
+        tx.put("anonymous", anonymous_landing(row))
+        tx.delete("row", (str(row["pk"]), str(row["sk"])))
+        tx.commit()
 
     def _existing(self, wanted: Sequence[Key]) -> list[Key]:
         return [(str(item["pk"]), str(item["sk"])) for item in self.table.batch_get(list(wanted))] if wanted else []
