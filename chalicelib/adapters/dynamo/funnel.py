@@ -51,6 +51,7 @@ ROW_DAYS = 1  # rows for landings of today and yesterday; older ones (a late rec
 FOLD_AFTER = 3  # days: every row of a day is in by then, with a day to spare
 FOLD_BACK = 35  # days a fold can still catch up (a sweep that failed for weeks)
 ROW_TTL = timedelta(days=40)  # past the last fold that can need a row
+MARK_TTL = timedelta(days=60)  # a day's fold marks: read by reports while rows can exist, by the fold for FOLD_BACK
 
 
 class DynamoFunnel(FunnelStore):
@@ -157,7 +158,8 @@ class DynamoFunnel(FunnelStore):
                 for tenant_id, counts in sums.items():  # 0: folded before, by a sweep that stopped half-way
                     folded += self._put_new(keyed(keys.funnel_rows_folded(tenant_id, day), kind="funnel_visitors",
                                                   **counts))
-                self.table.put(keyed(keys.landings_folded(day, shard), kind="landings_folded", tenants=len(sums)))
+                self.table.put(keyed(keys.landings_folded(day, shard), kind="landings_folded", tenants=len(sums),
+                                     expires_at=int(time.time() + MARK_TTL.total_seconds())))
         return folded
 
 

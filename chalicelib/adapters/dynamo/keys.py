@@ -38,7 +38,7 @@ feeds the change consumers (``chalicelib/consumers``).
 | a landing counted alone (its row) | table | ``DONE#funnel#visit:{t}:{day}:{vid}`` / ``DONE`` (its done mark, with counts; TTL 40 days) | funnel |
 | a day's landing rows (fold, report) | gsi1 | ``LANDINGS#{day}#{0..3}`` / ``{t}#{mark}`` (sparse: landing rows only)     | funnel       |
 | a day's landing rows, folded      | table | ``T#{t}#FUNNEL`` / ``VISITORS#{day}#ROWS`` (their sum; its presence: folded) | funnel      |
-| landing rows folded (day, shard)  | table | ``LANDFOLD`` / ``{day}#{shard}`` (one query: which days are done)           | funnel       |
+| landing rows folded (day, shard)  | table | ``LANDFOLD`` / ``{day}#{shard}`` (one query: which days are done; TTL 60 days) | funnel   |
 | a lead's funnel state             | table | ``T#{t}#L#{lead}`` / ``FUNNEL`` (stages reached, owner, won credit)         | funnel       |
 | webhook dead letters              | table | ``T#{t}#DLQ`` / ``{letter}``                                                | dead_letters |
 | a consumer's done mark per event  | table | ``DONE#{consumer}#{event}`` / ``DONE`` (TTL 7 days)                         | processed    |
