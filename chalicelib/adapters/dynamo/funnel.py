@@ -28,7 +28,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.processed import done_item
-from chalicelib.adapters.dynamo.table import Table, keyed, to_item
+from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.adapters.dynamo.transaction import MAX_ITEMS, Transaction, TransactionCancelled, TransactionInvalid
 from chalicelib.domain.clock import Clock, system_clock
 from chalicelib.domain.funnel import VISITORS, Deltas, FunnelLead, Row
@@ -124,17 +124,7 @@ class DynamoFunnel(FunnelStore):
         return 0
 
     def _put_row(self, tenant_id: str, day: str, mark: str, deltas: Deltas) -> int:
-        return self._put_new(landing_row(tenant_id, day, mark, _visitor_counts([deltas])))  # 0: counted before
-
-    def _put_new(self, item: dict[str, Any]) -> int:
-        """1 when the item was put, 0 when one was there already."""
-        client = self.table.client
-        try:
-            client.put_item(TableName=self.table.name, Item=to_item(item),
-                            ConditionExpression="attribute_not_exists(pk)")
-        except client.exceptions.ConditionalCheckFailedException:
-            return 0
-        return 1
+        return int(self.table.put_new(landing_row(tenant_id, day, mark, _visitor_counts([deltas]))))  # 0: counted
 
     def _today(self) -> date:
         return self.clock().astimezone(UTC).date()
@@ -156,12 +146,11 @@ class DynamoFunnel(FunnelStore):
                 for row in self._landing_rows(keys.landing_shard(day, shard)):
                     _add(sums.setdefault(str(row["tenant_id"]), {}), row.get("counts") or {})
                 for tenant_id, counts in sums.items():  # 0: folded before, by a sweep that stopped half-way
-                    folded += self._put_new(keyed(keys.funnel_rows_folded(tenant_id, day), kind="funnel_visitors",
-                                                  **counts))
+                    folded += self.table.put_new(keyed(keys.funnel_rows_folded(tenant_id, day),
+                                                       kind="funnel_visitors", **counts))
                 self.table.put(keyed(keys.landings_folded(day, shard), kind="landings_folded", tenants=len(sums),
                                      expires_at=int(time.time() + MARK_TTL.total_seconds())))
         return folded
-
 
     def _folded(self, from_day: str, to_day: str) -> set[tuple[str, int]]:
         items = self.table.query(
@@ -238,8 +227,8 @@ class DynamoFunnel(FunnelStore):
             answer.append((Row(dim_of, day, lead_type, group), counts))
         # Landing rows of days not folded yet: which days are folded is read first, so a fold in between is
         # seen in the day items read after it (its sum is written before its mark).
-        unfolded = self._row_days(from_day, to_day)
-        done = self._folded(unfolded[0], unfolded[-1]) if unfolded else set()
+        row_days = self._row_days(from_day, to_day)
+        done = self._folded(row_days[0], row_days[-1]) if row_days else set()
         # Visitors kept one item per day: the requested dimension's groups, as rows.
         days = self.table.query(
             max_items=ROWS_MAX, KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
@@ -253,7 +242,7 @@ class DynamoFunnel(FunnelStore):
                 folded.add(day)
             answer += _visitor_rows(dim, day, item)
         shard = keys.tenant_shard(tenant_id)
-        for day in unfolded:
+        for day in row_days:
             if day in folded or (day, shard) in done:  # summed in the day's items, or the tenant had no rows
                 continue
             for row in self._landing_rows(keys.landing_shard(day, shard), tenant_id):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.table import Table, keyed, to_item
+from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.services.ports import ProcessedEvents
 
 DONE_TTL = timedelta(days=7)  # longer than a stream record lives (24 h), so every redelivery finds its mark
@@ -22,13 +22,7 @@ class DynamoProcessedEvents(ProcessedEvents):
         self.table = table
 
     def claim(self, consumer: str, event_id: str) -> bool:
-        client = self.table.client
-        try:
-            client.put_item(TableName=self.table.name, Item=to_item(done_item(consumer, event_id)),
-                            ConditionExpression="attribute_not_exists(pk)")
-        except client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.table.put_new(done_item(consumer, event_id))
 
     def release(self, consumer: str, event_id: str) -> None:
         self.table.delete(keys.processed(consumer, event_id))

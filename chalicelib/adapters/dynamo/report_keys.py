@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamo import keys
-from chalicelib.adapters.dynamo.table import Table, expiry, keyed, to_item
+from chalicelib.adapters.dynamo.table import Table, expiry, keyed
 from chalicelib.services.ports import ReportAccessStore, ReportKey
 
 SIGN_IN_TTL = timedelta(days=1)  # far longer than a link lives (15 minutes) and than a stream record waits
@@ -52,23 +52,14 @@ class DynamoReportAccess(ReportAccessStore):
         item = keyed(keys.sign_in_request(tenant_id, request_id), kind="event", tenant_id=tenant_id, lead_id="",
                      event_id=request_id, type="manager_sign_in", at=at, details={"email": email},
                      expires_at=expiry(at, SIGN_IN_TTL))
-        return self._put_new(item)
+        return self.table.put_new(item)
 
     def mark_link_used(self, tenant_id: str, nonce: str, at: str) -> bool:
-        return self._put_new(keyed(keys.sign_in_used(tenant_id, nonce), kind="sign_in_used", at=at,
+        return self.table.put_new(keyed(keys.sign_in_used(tenant_id, nonce), kind="sign_in_used", at=at,
                                    expires_at=expiry(at, SIGN_IN_TTL)))
 
     def link_used(self, tenant_id: str, nonce: str) -> bool:
         return self.table.get(keys.sign_in_used(tenant_id, nonce), consistent=True) is not None
-
-    def _put_new(self, item: dict[str, Any]) -> bool:
-        client = self.table.client
-        try:
-            client.put_item(TableName=self.table.name, Item=to_item(item),
-                            ConditionExpression="attribute_not_exists(pk)")
-        except client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
 
     # --- hand-over counters with their day -----------------------------------------------------------------
 

@@ -178,13 +178,7 @@ class DynamoResellers(ResellerDirectory, ResellerLedger):
                 for item in items]
 
     def record_end_customer(self, tenant_id: str, report: EndCustomerReport) -> bool:
-        client = self.table.client
-        try:
-            client.put_item(TableName=self.table.name, Item=to_item(_report_item(tenant_id, report)),
-                            ConditionExpression="attribute_not_exists(pk)")
-        except client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.table.put_new(_report_item(tenant_id, report))
 
     def end_customers(self, tenant_id: str, since: str, after: str | None, limit: int
                       ) -> tuple[list[EndCustomerReport], str | None]:

@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.lead_codec import put_events
 from chalicelib.adapters.dynamo.processed import done_item
-from chalicelib.adapters.dynamo.table import Table, keyed, to_item
+from chalicelib.adapters.dynamo.table import Table, keyed
 from chalicelib.adapters.dynamo.transaction import Transaction, TransactionCancelled
 from chalicelib.domain.surveys import SurveyChange, SurveyState, lead_id_of
 from chalicelib.errors import ConcurrentUpdate
@@ -85,14 +85,8 @@ class DynamoSurveys(SurveyStore):
         return self.table.get(keys.unsubscribed(tenant_id, person), consistent=True) is not None
 
     def unsubscribe(self, tenant_id: str, person: str, at: str, survey_id: str) -> bool:
-        client = self.table.client
-        try:
-            client.put_item(TableName=self.table.name, ConditionExpression="attribute_not_exists(pk)",
-                            Item=to_item(keyed(keys.unsubscribed(tenant_id, person), kind="unsubscribed", at=at,
-                                               survey_id=survey_id)))
-        except client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return self.table.put_new(keyed(keys.unsubscribed(tenant_id, person), kind="unsubscribed", at=at,
+                                        survey_id=survey_id))
 
     def add_report_once(self, mark: str, tenant_id: str, rows: Mapping[SurveyRow, Mapping[str, int]]) -> bool:
         kept = {row: {name: value for name, value in counts.items() if value} for row, counts in rows.items()}

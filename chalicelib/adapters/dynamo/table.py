@@ -66,6 +66,15 @@ class Table:
     def put(self, item: dict[str, Any]) -> None:
         self.client.put_item(TableName=self.name, Item=to_item(item))
 
+    def put_new(self, item: dict[str, Any]) -> bool:
+        """Put the item unless one with its key is there: True when it was put, False when there was one."""
+        try:
+            self.client.put_item(TableName=self.name, Item=to_item(item),
+                                 ConditionExpression="attribute_not_exists(pk)")
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def delete(self, key: Key) -> None:
         self.client.delete_item(TableName=self.name, Key={"pk": {"S": key[0]}, "sk": {"S": key[1]}})
 
